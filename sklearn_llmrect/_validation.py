@@ -1,0 +1,149 @@
+"""Turn user input (lists of str, 1-D/2-D arrays, DataFrames) into prompts; check targets."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.utils.validation import column_or_1d, validate_data
+
+__all__ = ["check_text_input", "render_prompts", "prompt_fields", "check_regression_target"]
+
+
+def _is_one_dimensional(X) -> bool:
+    if isinstance(X, str):
+        raise TypeError("X must be a sequence of texts, not a single string; wrap it in a list.")
+    if hasattr(X, "columns"):  # DataFrame
+        return False
+    if hasattr(X, "ndim") and hasattr(X, "shape"):  # arrays, Series
+        return X.ndim == 1 and X.dtype.kind in "OUS" and all(isinstance(v, str) for v in X)
+    if isinstance(X, Sequence) and len(X) > 0:
+        return all(isinstance(row, str) for row in X)
+    return False
+
+
+def check_text_input(estimator, X, *, reset: bool):
+    """Validate X as a 2-D array of texts (or numbers, which are rendered as text).
+
+    A 1-D list or array of texts is read as one column. Sets ``n_features_in_`` (and
+    ``feature_names_in_`` for DataFrames) when ``reset`` is true, and checks them otherwise.
+    Returns an object ndarray of shape (n_samples, n_features).
+    """
+    if X is None:
+        raise ValueError("X is None; expected a list of texts or a 2-D array / DataFrame of texts.")
+    if _is_one_dimensional(X):
+        X = np.asarray(X, dtype=object).reshape(-1, 1)
+    X = validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)
+    X = np.asarray(X, dtype=object)
+    missing = np.array(
+        [
+            cell is None or (isinstance(cell, (float, np.floating)) and not np.isfinite(cell))
+            for cell in X.ravel()
+        ]
+    )
+    if missing.any():
+        first = np.unravel_index(int(np.flatnonzero(missing)[0]), X.shape)
+        raise ValueError(
+            f"X contains {int(missing.sum())} missing or infinite cell(s) (None, NaN or inf; first "
+            f"at row {first[0]}, column {first[1]}); fill or drop them before fitting."
+        )
+    if X.shape[0] == 0:
+        raise ValueError("X is empty: at least one row of text is needed.")
+    return X
+
+
+def column_names(estimator, n_columns: int) -> list[str]:
+    names = getattr(estimator, "feature_names_in_", None)
+    return (
+        [str(name) for name in names] if names is not None else [str(i) for i in range(n_columns)]
+    )
+
+
+def prompt_fields(template: str) -> list[str]:
+    """Names of the ``{fields}`` of a prompt template, in order, without duplicates."""
+    fields = []
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"prompt={template!r} is not a valid template: {exc}") from None
+    for _, field, _, _ in parsed:
+        if field is None:
+            continue
+        if field == "":
+            raise ValueError(
+                f"prompt={template!r} has an empty field '{{}}'; name a column, e.g. '{{text}}' "
+                "or '{0}'."
+            )
+        name = field.split(".")[0].split("[")[0]
+        if name not in fields:
+            fields.append(name)
+    return fields
+
+
+def _format_cell(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def render_prompts(X: np.ndarray, template: str | None, columns: list[str]) -> list[str]:
+    """Fill ``template`` for each row of ``X``.
+
+    Fields name DataFrame columns (``{review}``) or positions (``{0}``). With ``template=None``
+    a single column is used as it is and several columns are joined as ``name: value`` lines.
+    """
+    cells = [[_format_cell(value) for value in row] for row in X]
+    if template is None:
+        if len(columns) == 1:
+            return [row[0] for row in cells]
+        return ["\n".join(f"{name}: {value}" for name, value in zip(columns, row)) for row in cells]
+    if not isinstance(template, str):
+        raise TypeError(f"prompt must be a str template or None; got {type(template).__name__}.")
+    known = set(columns) | {str(i) for i in range(len(columns))}
+    missing = [field for field in prompt_fields(template) if field not in known]
+    if missing:
+        raise ValueError(
+            f"prompt names column(s) {missing} that X does not have; X has columns {columns} "
+            f"(or positions 0..{len(columns) - 1})."
+        )
+    named_columns = [name for name in columns if not name.isdigit()]
+    prompts = []
+    for row in cells:
+        named = {name: row[columns.index(name)] for name in named_columns}
+        prompts.append(template.format(*row, **named))
+    return prompts
+
+
+def check_target_shape(y, n_samples: int, need: str) -> np.ndarray:
+    """A 1-D target of length ``n_samples``; a column vector is accepted with a warning."""
+    if y is None:
+        raise ValueError(f"This estimator requires y to be passed, but the target y is None: {need}.")
+    y_array = np.asarray(y)
+    if y_array.ndim == 2 and y_array.shape[1] == 1:
+        y_array = column_or_1d(y_array, warn=True)
+    if y_array.ndim != 1:
+        raise ValueError(f"y should be a 1d array; got shape {y_array.shape}.")
+    if y_array.shape[0] != n_samples:
+        raise ValueError(
+            f"X and y have different lengths: X has {n_samples} rows, y has {y_array.shape[0]}."
+        )
+    return y_array
+
+
+def check_regression_target(y, n_samples: int) -> np.ndarray:
+    """A finite float64 target of the same length as X."""
+    y_array = check_target_shape(y, n_samples, "a regressor needs numeric targets")
+    try:
+        y_array = y_array.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("y must be numeric for a regressor.") from None
+    bad = ~np.isfinite(y_array)
+    if bad.any():
+        raise ValueError(
+            f"y contains {int(bad.sum())} NaN or infinite value(s) (first at index "
+            f"{int(np.flatnonzero(bad)[0])}); a regressor needs finite targets."
+        )
+    return y_array
