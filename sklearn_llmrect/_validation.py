@@ -32,6 +32,8 @@ def check_text_input(estimator, X, *, reset: bool):
     """
     if X is None:
         raise ValueError("X is None; expected a list of texts or a 2-D array / DataFrame of texts.")
+    if hasattr(X, "__len__") and len(X) == 0:
+        raise ValueError("X is empty: at least one row of text is needed.")
     if _is_one_dimensional(X):
         X = np.asarray(X, dtype=object).reshape(-1, 1)
     X = validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)

