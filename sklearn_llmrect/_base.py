@@ -28,7 +28,6 @@ class LLMEstimatorBase(BaseEstimator):
     """Base class; not for direct use."""
 
     _loss_options: tuple[str, ...] = ()
-    _n_verbalizer_default = 0
 
     # -- parameter checks -------------------------------------------------------------------
     def _check_params(self) -> None:

@@ -57,23 +57,36 @@ class TextModel(nn.Module):
             nn.init.zeros_(self.head.bias)
             self.head.to(next(backbone.parameters()).device)
 
-    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """One hidden vector per row: the last token (causal) or the masked mean (encoder)."""
+    def pooled(self, input_ids, attention_mask, prefix=None) -> torch.Tensor:
+        """One hidden vector per row: the last token (causal) or the masked mean (encoder).
+
+        ``prefix`` (causal LMs only) is a 1-D tensor of token ids shared by every row, which
+        ``input_ids`` continue: it is run once and its keys and values are reused by all rows.
+        """
         if self.is_causal:
-            position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
+            offset, cache = 0, None
+            if prefix is not None and len(prefix):
+                cache = self.body(input_ids=prefix[None], use_cache=True).past_key_values
+                cache.batch_repeat_interleave(input_ids.shape[0])
+                offset = len(prefix)
+                attention_mask = torch.cat(
+                    [attention_mask.new_ones(input_ids.shape[0], offset), attention_mask], dim=1
+                )
+            position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)[:, offset:]
             hidden = self.body(
                 input_ids=input_ids,
                 attention_mask=attention_mask,
                 position_ids=position_ids,
-                use_cache=False,
+                past_key_values=cache,
+                use_cache=cache is not None,
             ).last_hidden_state
             return hidden[:, -1]
         hidden = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        hidden = self.pooled(input_ids, attention_mask)
+    def forward(self, input_ids, attention_mask, prefix=None) -> torch.Tensor:
+        hidden = self.pooled(input_ids, attention_mask, prefix)
         if self.head is not None:
             return self.head(hidden.to(self.head.weight.dtype)).float()
         output_layer = self.backbone.get_output_embeddings()
@@ -148,6 +161,24 @@ def encode_prompts(tokenizer, prompts, *, max_length: int, is_causal: bool, chat
     return ids, n_cut
 
 
+def split_common_prefix(ids, *, min_length: int = 8):
+    """Split id lists into their longest common prefix and the rest of each row.
+
+    Every row keeps at least one token of its own. Prefixes shorter than ``min_length`` are not
+    worth a separate forward pass and are returned empty.
+    """
+    first = ids[0]
+    length = min(len(row) for row in ids) - 1
+    for row in ids[1:]:
+        match = 0
+        while match < length and row[match] == first[match]:
+            match += 1
+        length = match
+        if length < min_length:
+            return [], ids
+    return list(first[:length]), [row[length:] for row in ids]
+
+
 def length_sorted_batches(lengths, batch_size: int, *, rng=None, bucket_batches: int = 32):
     """Index batches grouped by length.
 
@@ -197,12 +228,14 @@ def predict_outputs(
     """Run the model over all rows in length-sorted batches; outputs in the original order."""
     model.eval()
     outputs = None
+    prefix, ids = split_common_prefix(ids) if model.is_causal else ([], ids)
+    prefix = torch.as_tensor(prefix, dtype=torch.long, device=device)
     with torch.inference_mode(), autocast(device, dtype):
         for batch in length_sorted_batches([len(row) for row in ids], batch_size):
             input_ids, mask = collate(
                 [ids[i] for i in batch], pad_id, left=model.is_causal, device=device
             )
-            out = model(input_ids, mask).cpu().numpy()
+            out = model(input_ids, mask, prefix).cpu().numpy()
             if outputs is None:
                 outputs = np.empty((len(ids), out.shape[1]), dtype=np.float64)
             outputs[batch] = out

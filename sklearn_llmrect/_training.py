@@ -17,7 +17,14 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ._network import TextModel, autocast, collate, length_sorted_batches, predict_outputs
+from ._network import (
+    TextModel,
+    autocast,
+    collate,
+    length_sorted_batches,
+    predict_outputs,
+    split_common_prefix,
+)
 
 __all__ = ["TrainingSetup", "train"]
 
@@ -84,7 +91,9 @@ def train(
     optimizer = torch.optim.AdamW(
         parameters, lr=setup.learning_rate, weight_decay=setup.weight_decay
     )
-    lengths = np.array([len(row) for row in ids])
+    prefix, row_ids = split_common_prefix(ids) if model.is_causal else ([], ids)
+    prefix = torch.as_tensor(prefix, dtype=torch.long, device=setup.device)
+    lengths = np.array([len(row) for row in row_ids])
     target_tensor = torch.as_tensor(targets)
     weight_tensor = None if weights is None else torch.as_tensor(weights, dtype=torch.float32)
     val = (
@@ -110,10 +119,13 @@ def train(
             for batch in length_sorted_batches(lengths[train_rows], setup.batch_size, rng=rng):
                 rows = train_rows[batch]
                 input_ids, mask = collate(
-                    [ids[i] for i in rows], setup.pad_id, left=model.is_causal, device=setup.device
+                    [row_ids[i] for i in rows],
+                    setup.pad_id,
+                    left=model.is_causal,
+                    device=setup.device,
                 )
                 with autocast(setup.device, setup.dtype):
-                    outputs = model(input_ids, mask)
+                    outputs = model(input_ids, mask, prefix)
                 loss = setup.loss(
                     outputs,
                     target_tensor[rows].to(setup.device),

@@ -101,7 +101,10 @@ def render_prompts(X: np.ndarray, template: str | None, columns: list[str]) -> l
     if template is None:
         if len(columns) == 1:
             return [row[0] for row in cells]
-        return ["\n".join(f"{name}: {value}" for name, value in zip(columns, row)) for row in cells]
+        return [
+            "\n".join(f"{name}: {value}" for name, value in zip(columns, row, strict=True))
+            for row in cells
+        ]
     if not isinstance(template, str):
         raise TypeError(f"prompt must be a str template or None; got {type(template).__name__}.")
     known = set(columns) | {str(i) for i in range(len(columns))}
@@ -122,7 +125,9 @@ def render_prompts(X: np.ndarray, template: str | None, columns: list[str]) -> l
 def check_target_shape(y, n_samples: int, need: str) -> np.ndarray:
     """A 1-D target of length ``n_samples``; a column vector is accepted with a warning."""
     if y is None:
-        raise ValueError(f"This estimator requires y to be passed, but the target y is None: {need}.")
+        raise ValueError(
+            f"This estimator requires y to be passed, but the target y is None: {need}."
+        )
     y_array = np.asarray(y)
     if y_array.ndim == 2 and y_array.shape[1] == 1:
         y_array = column_or_1d(y_array, warn=True)

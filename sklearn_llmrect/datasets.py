@@ -35,8 +35,10 @@ def load_vader_lexicon(*, words_only: bool = True) -> tuple[np.ndarray, np.ndarr
     """
     spec = importlib.util.find_spec("vaderSentiment")
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError("The demo data ships in the vaderSentiment wheel: "
-                          "`pip install --no-deps vaderSentiment`.")
+        raise ImportError(
+            "The demo data ships in the vaderSentiment wheel: "
+            "`pip install --no-deps vaderSentiment`."
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / "vader_lexicon.txt"
     texts, ratings = [], []
     for line in path.read_text(encoding="utf-8").splitlines():

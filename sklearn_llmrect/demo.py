@@ -34,8 +34,12 @@ def main(argv=None) -> None:
     results = {}
     for name, epochs in (("zero-shot", 0), (f"LoRA, {args.epochs} epochs", args.epochs)):
         started = time.perf_counter()
-        model = LLMRegressor(prompt=prompt + " Answer with one digit from 1 to 9.",
-                             max_epochs=epochs, random_state=args.seed, verbose=1)
+        model = LLMRegressor(
+            prompt=prompt + " Answer with one digit from 1 to 9.",
+            max_epochs=epochs,
+            random_state=args.seed,
+            verbose=1,
+        )
         model.fit(texts[train], ratings[train])
         predicted = model.predict(texts[test])
         seconds = time.perf_counter() - started

@@ -29,16 +29,25 @@ def tiny_model_paths() -> dict[str, str]:
     torch.manual_seed(0)
     llama = LlamaForCausalLM(
         LlamaConfig(
-            vocab_size=tokenizer.vocab_size, hidden_size=16, intermediate_size=32,
-            num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
-            max_position_embeddings=512, pad_token_id=tokenizer.pad_token_id,
+            vocab_size=tokenizer.vocab_size,
+            hidden_size=16,
+            intermediate_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            num_key_value_heads=1,
+            max_position_embeddings=512,
+            pad_token_id=tokenizer.pad_token_id,
             architectures=["LlamaForCausalLM"],
         )
     )
     bert = BertModel(
         BertConfig(
-            vocab_size=tokenizer.vocab_size, hidden_size=16, intermediate_size=32,
-            num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=512,
+            vocab_size=tokenizer.vocab_size,
+            hidden_size=16,
+            intermediate_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            max_position_embeddings=512,
             architectures=["BertModel"],
         )
     )

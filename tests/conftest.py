@@ -16,5 +16,6 @@ def tiny_paths():
 @pytest.fixture
 def fast():
     """Parameters that make a tiny-model fit take well under a second."""
-    return dict(max_epochs=2, batch_size=8, max_length=64, dtype="float32", device="cpu",
-                random_state=0)
+    return dict(
+        max_epochs=2, batch_size=8, max_length=64, dtype="float32", device="cpu", random_state=0
+    )

@@ -40,8 +40,14 @@ def test_auto_head_is_linear_for_encoders_and_verbalizer_needs_a_causal_lm(tiny_
 def test_training_lowers_the_training_error(model_path, fast):
     # a linear head: the tiny random Llama's verbalizer barely moves in a few epochs (the real
     # SmolLM2 verbalizer is trained in tests/test_real_models.py)
-    params = {**fast, "max_epochs": 6, "learning_rate": 1e-2, "validation_fraction": 0,
-              "loss": "mse", "head": "linear"}
+    params = {
+        **fast,
+        "max_epochs": 6,
+        "learning_rate": 1e-2,
+        "validation_fraction": 0,
+        "loss": "mse",
+        "head": "linear",
+    }
     before = LLMRegressor(model=model_path, **{**params, "max_epochs": 0}).fit(X, Y).predict(X)
     after = LLMRegressor(model=model_path, **params).fit(X, Y).predict(X)
     assert np.mean((after - Y) ** 2) < 0.6 * np.mean((before - Y) ** 2)
@@ -53,8 +59,16 @@ def test_variance_loss_fit_is_recentred(model_path, fast):
 
 
 def test_early_stopping_keeps_the_best_epoch_by_residual_variance(tiny_paths, fast):
-    model = LLMRegressor(model=tiny_paths["bert"], **{**fast, "max_epochs": 6,
-                         "learning_rate": 0.2, "patience": None, "validation_fraction": 0.4})
+    model = LLMRegressor(
+        model=tiny_paths["bert"],
+        **{
+            **fast,
+            "max_epochs": 6,
+            "learning_rate": 0.2,
+            "patience": None,
+            "validation_fraction": 0.4,
+        },
+    )
     model.fit(X, Y)
     scores = [record["validation_residual_variance"] for record in model.history_]
     assert len(scores) == 6
@@ -67,8 +81,16 @@ def test_early_stopping_keeps_the_best_epoch_by_residual_variance(tiny_paths, fa
 
 
 def test_patience_stops_training(tiny_paths, fast):
-    model = LLMRegressor(model=tiny_paths["bert"], **{**fast, "max_epochs": 20,
-                         "learning_rate": 0.2, "patience": 1, "validation_fraction": 0.4})
+    model = LLMRegressor(
+        model=tiny_paths["bert"],
+        **{
+            **fast,
+            "max_epochs": 20,
+            "learning_rate": 0.2,
+            "patience": 1,
+            "validation_fraction": 0.4,
+        },
+    )
     model.fit(X, Y)
     assert len(model.history_) < 20
     assert not model.history_[-1]["best"]
@@ -95,8 +117,11 @@ def test_keyboard_interrupt_keeps_the_model_and_resumes(tiny_paths, fast, monkey
         return real_collate(*args, **kwargs)
 
     monkeypatch.setattr(_training, "collate", interrupting_collate)
-    model = LLMRegressor(model=tiny_paths["llama"], warm_start=True,
-                         **{**fast, "max_epochs": 3, "validation_fraction": 0})
+    model = LLMRegressor(
+        model=tiny_paths["llama"],
+        warm_start=True,
+        **{**fast, "max_epochs": 3, "validation_fraction": 0},
+    )
     with pytest.warns(RuntimeWarning, match="interrupted after 1 complete epoch"):
         model.fit(X, Y)
     assert model.history_[-1] == {"epoch": 2, "interrupted": True}
@@ -108,8 +133,9 @@ def test_keyboard_interrupt_keeps_the_model_and_resumes(tiny_paths, fast, monkey
 
 def test_dataframe_prompt_with_named_and_positional_fields(tiny_paths, fast):
     frame = pd.DataFrame({"title": WORDS, "body": [w.upper() for w in WORDS]})
-    model = LLMClassifier(model=tiny_paths["llama"], prompt="{title} / {1}",
-                          **{**fast, "max_epochs": 0}).fit(frame, LABELS[:10])
+    model = LLMClassifier(
+        model=tiny_paths["llama"], prompt="{title} / {1}", **{**fast, "max_epochs": 0}
+    ).fit(frame, LABELS[:10])
     assert list(model.feature_names_in_) == ["title", "body"]
     # a user's prompt is used as it is: no instruction is appended
     assert model._prompts(frame.to_numpy(dtype=object))[0] == "awful / AWFUL"
@@ -127,13 +153,17 @@ def test_classifier_probabilities_follow_classes(tiny_paths, fast):
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "variance"])
 def test_classifier_losses_train(tiny_paths, fast, loss):
-    model = LLMClassifier(model=tiny_paths["bert"], loss=loss, **{**fast, "max_epochs": 5,
-                          "learning_rate": 2e-2, "validation_fraction": 0})
+    model = LLMClassifier(
+        model=tiny_paths["bert"],
+        loss=loss,
+        **{**fast, "max_epochs": 5, "learning_rate": 2e-2, "validation_fraction": 0},
+    )
     before = LLMClassifier(model=tiny_paths["bert"], **{**fast, "max_epochs": 0}).fit(X, LABELS)
     model.fit(X, LABELS)
     labels = (LABELS == "pos").astype(int)
     assert np.mean(np.abs(model.predict_proba(X)[:, 1] - labels)) < np.mean(
-        np.abs(before.predict_proba(X)[:, 1] - labels))
+        np.abs(before.predict_proba(X)[:, 1] - labels)
+    )
 
 
 # -- persistence -----------------------------------------------------------------------------
@@ -160,15 +190,18 @@ def test_pickle_and_joblib_round_trips_predict_identically(fitted, tmp_path):
 def test_safe_folder_round_trip(fitted, tmp_path):
     fitted.save(tmp_path / "saved")
     assert sorted(p.name for p in (tmp_path / "saved").iterdir()) == [
-        "adapter.safetensors", "estimator.json"]
+        "adapter.safetensors",
+        "estimator.json",
+    ]
     restored = type(fitted).load(tmp_path / "saved")
     np.testing.assert_array_equal(_outputs(restored), _outputs(fitted))
     assert restored.get_params() == fitted.get_params()
 
 
 def test_save_refuses_parameters_json_cannot_hold(tiny_paths, fast, tmp_path):
-    model = LLMRegressor(model=tiny_paths["llama"], **{**fast, "random_state":
-                         np.random.RandomState(0)}).fit(X, Y)
+    model = LLMRegressor(
+        model=tiny_paths["llama"], **{**fast, "random_state": np.random.RandomState(0)}
+    ).fit(X, Y)
     with pytest.raises(ValueError, match="random_state"):
         model.save(tmp_path / "x")
     with pytest.raises(ValueError, match="no estimator.json"):
@@ -203,8 +236,9 @@ def test_classifier_given_one_class(tiny_paths, fast):
 
 def test_verbalizer_that_is_not_single_tokens(tiny_paths, fast):
     with pytest.raises(ValueError, match="verbalizer token 'supercalifragilistic' is .* tokens"):
-        LLMRegressor(model=tiny_paths["llama"], verbalizer=["1", "supercalifragilistic"],
-                     **fast).fit(X, Y)
+        LLMRegressor(
+            model=tiny_paths["llama"], verbalizer=["1", "supercalifragilistic"], **fast
+        ).fit(X, Y)
 
 
 def test_unknown_model_name_lists_the_known_ones(fast):
@@ -219,17 +253,44 @@ def test_long_text_is_truncated_with_one_warning(tiny_paths, fast):
         warnings.simplefilter("always")
         model.fit(texts, Y)
     messages = [str(w.message) for w in caught if "max_length" in str(w.message)]
-    assert messages == ["10 of 40 prompt(s) are longer than max_length=32 tokens and were "
-                        "truncated (the start of each is kept); raise max_length to keep them "
-                        "whole."]
+    assert messages == [
+        "10 of 40 prompt(s) are longer than max_length=32 tokens and were "
+        "truncated (the start of each is kept); raise max_length to keep them "
+        "whole."
+    ]
 
 
 @pytest.mark.parametrize(
     ("param", "value"),
-    [("lora_r", 0), ("max_epochs", -1), ("learning_rate", 0), ("validation_fraction", 1.0),
-     ("head", "mlp"), ("loss", "hinge"), ("selection_metric", "r2"), ("dtype", "int8"),
-     ("device", "nonsense")],
+    [
+        ("lora_r", 0),
+        ("max_epochs", -1),
+        ("learning_rate", 0),
+        ("validation_fraction", 1.0),
+        ("head", "mlp"),
+        ("loss", "hinge"),
+        ("selection_metric", "r2"),
+        ("dtype", "int8"),
+        ("device", "nonsense"),
+    ],
 )
 def test_bad_parameters_name_themselves(tiny_paths, fast, param, value):
     with pytest.raises(ValueError, match=param):
         LLMRegressor(model=tiny_paths["llama"], **{**fast, param: value}).fit(X, Y)
+
+
+def test_grid_search_and_pipeline_over_nested_parameters(tiny_paths, fast):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    pipeline = make_pipeline(
+        FunctionTransformer(lambda texts: np.char.lower(np.asarray(texts, dtype=str))),
+        LLMRegressor(model=tiny_paths["bert"], **{**fast, "max_epochs": 1}),
+    )
+    search = GridSearchCV(pipeline, {"llmregressor__lora_r": [2, 4]}, cv=2).fit(X, Y)
+    assert search.best_params_["llmregressor__lora_r"] in (2, 4)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert (
+        search.best_estimator_[-1].lora_config_["r"] == search.best_params_["llmregressor__lora_r"]
+    )

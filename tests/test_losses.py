@@ -17,8 +17,9 @@ def batch():
 def test_variance_loss_is_the_biased_residual_variance(batch):
     prediction, target, _ = batch
     expected = np.var((target - prediction).numpy())
-    assert float(losses.residual_variance_loss(prediction, target)) == pytest.approx(expected,
-                                                                                      rel=1e-6)
+    assert float(losses.residual_variance_loss(prediction, target)) == pytest.approx(
+        expected, rel=1e-6
+    )
 
 
 def test_variance_loss_is_shift_invariant_and_mse_is_not(batch):
@@ -27,8 +28,10 @@ def test_variance_loss_is_shift_invariant_and_mse_is_not(batch):
         base = losses.residual_variance_loss(prediction, target, w)
         shifted = losses.residual_variance_loss(prediction + 3.0, target, w)
         assert float(shifted) == pytest.approx(float(base), rel=1e-5)
-        assert float(losses.mse_loss(prediction + 3.0, target, w)) > float(
-            losses.mse_loss(prediction, target, w)) + 1.0
+        assert (
+            float(losses.mse_loss(prediction + 3.0, target, w))
+            > float(losses.mse_loss(prediction, target, w)) + 1.0
+        )
 
 
 def test_weighted_losses_match_repeated_rows(batch):
@@ -59,4 +62,5 @@ def test_onehot_variance_loss_is_the_trace_of_the_residual_covariance():
     expected = np.var(residual, axis=0).sum()
     assert float(losses.onehot_variance_loss(logits, target)) == pytest.approx(expected, rel=1e-5)
     assert float(losses.cross_entropy_loss(logits, target)) == pytest.approx(
-        float(torch.nn.functional.cross_entropy(logits, target)), rel=1e-6)
+        float(torch.nn.functional.cross_entropy(logits, target)), rel=1e-6
+    )

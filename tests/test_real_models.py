@@ -33,8 +33,7 @@ def test_offline_environment_has_no_hub_access(monkeypatch):
 def test_smollm2_loads_offline_from_the_cached_conversion(vader, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     texts, ratings = vader
-    model = LLMRegressor(max_epochs=0, dtype="float32", random_state=0).fit(texts[:8],
-                                                                           ratings[:8])
+    model = LLMRegressor(max_epochs=0, dtype="float32", random_state=0).fit(texts[:8], ratings[:8])
     assert model.head_ == "verbalizer" and model.use_chat_
     folder = _gguf_cache_folder(_embedded_path("smollm2-135m-instruct"))
     assert (folder / "model.safetensors").exists()
@@ -71,8 +70,14 @@ def test_smollm2_verbalizer_must_be_single_tokens(vader):
 def test_minilm_classifier_learns_and_round_trips(vader):
     texts, ratings = vader
     labels = np.where(ratings > 0, "positive", "negative")
-    model = LLMClassifier(model="minilm-l6", max_epochs=3, learning_rate=5e-3,
-                          validation_fraction=0, random_state=0, dtype="float32")
+    model = LLMClassifier(
+        model="minilm-l6",
+        max_epochs=3,
+        learning_rate=5e-3,
+        validation_fraction=0,
+        random_state=0,
+        dtype="float32",
+    )
     before = LLMClassifier(model="minilm-l6", max_epochs=0, dtype="float32").fit(texts, labels)
     model.fit(texts[:48], labels[:48])
     truth = (labels == "positive").astype(float)

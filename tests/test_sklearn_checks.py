@@ -1,14 +1,14 @@
 """scikit-learn's own estimator checks on both estimators, with tiny random models."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_llmrect import LLMClassifier, LLMRegressor
 from tests._tiny_models import tiny_model_paths
 
 PATHS = tiny_model_paths()
-FAST = dict(max_epochs=2, batch_size=8, max_length=128, dtype="float32", device="cpu",
-            random_state=0)
+FAST = dict(
+    max_epochs=2, batch_size=8, max_length=128, dtype="float32", device="cpu", random_state=0
+)
 
 ESTIMATORS = [
     LLMRegressor(model=PATHS["llama"], **FAST),
