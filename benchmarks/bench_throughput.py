@@ -110,18 +110,24 @@ def cpu_flags() -> list[str]:
     return []
 
 
+def load_average() -> float | None:
+    """The 1-minute load average; taken before the run's own work, it shows competing load."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
 def machine_info(device: torch.device, dtype: torch.dtype) -> dict:
     import peft
     import transformers
 
     affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    info = {
+    return {
         "cpu_model": cpu_model(),
         "cpu_flags": cpu_flags(),
         "logical_cores": os.cpu_count(),
         "cores_available": len(affinity) if affinity is not None else os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "cpu_native_bf16": bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()),
+        "load_average_at_start": load_average(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -131,7 +137,6 @@ def machine_info(device: torch.device, dtype: torch.dtype) -> dict:
         "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
         "estimator_dtype": str(dtype).replace("torch.", ""),
     }
-    return info
 
 
 def _matmul_seconds(size: int, dtype, device, *, repeats: int, inner: int) -> float:
@@ -151,8 +156,9 @@ def _matmul_seconds(size: int, dtype, device, *, repeats: int, inner: int) -> fl
 def matmul_gflops(dtype, device, *, budget_s: float = 1.0, repeats: int = 5) -> dict:
     """Best square-matmul GFLOP/s, growing the size while one product stays within budget.
 
-    Emulated bf16 on a CPU without native support runs at under 1 GFLOP/s, so the size is chosen
-    by time instead of fixed: 2048 takes 0.15 s in fp32 there but would take 25 s in bf16.
+    Emulated bf16 on a CPU without native support can be a hundred times slower than fp32, so
+    the size is chosen by time instead of fixed. On a GPU, large products with several per timing
+    keep launch overhead out of the number.
     """
     if device.type == "cuda":
         _matmul_seconds(4096, dtype, device, repeats=1, inner=2)  # warm-up, kernel selection
@@ -367,6 +373,7 @@ def ours_finetune(spec, texts, y, device) -> tuple[object, dict]:
         model=spec,
         max_epochs=1,
         validation_fraction=0,
+        loss="mse",  # the Trainer recipe's loss, so both do the same work
         batch_size=TRAIN_BATCH,
         lora_r=LORA["r"],
         lora_alpha=LORA["alpha"],
@@ -554,6 +561,10 @@ def to_jsonable(value):
     return value
 
 
+def _number(value) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def _machine_lines(results: dict) -> list[str]:
     machine, matmul = results["machine"], results["matmul"]
     limit = results["inference"]["compute_limit"]
@@ -564,6 +575,9 @@ def _machine_lines(results: dict) -> list[str]:
         f"process, torch uses {machine['torch_threads']} threads; flags: {flags}; "
         f"native bf16: {native}",
         f"- GPU: {machine['gpu'] or 'none'}; benchmark device: `{machine['device']}`",
+        f"- 1-minute load average when the run started: {_number(machine['load_average_at_start'])}"
+        f" on {machine['cores_available']} cores (near 0: a quiet machine; otherwise other "
+        "processes competed for the CPU and every number here is pessimistic)",
         "- Matmul peak measured in this run: "
         + ", ".join(
             f"{name} {entry['gflops']:,.1f} GFLOP/s ({entry['size']}x{entry['size']})"
@@ -615,8 +629,8 @@ def _check_lines(results: dict) -> list[str]:
         f"{inference['zero_shot_correlation_with_ratings']:.3f}.",
         f"- At this machine's compute limit the best possible inference ratio against this "
         f"baseline is {ceiling:.2f}x.",
-        f"- Our fit time includes building the LoRA model and a prediction pass over the "
-        f"training rows (it sets the variance loss's offset); the epoch alone ran at "
+        f"- Our fit time (MSE loss, as the Trainer's) includes copying the base model and adding "
+        f"the LoRA adapters; the epoch alone ran at "
         f"{finetune['ours']['epoch_examples_per_s']:.2f} examples/s "
         f"({finetune['epoch_only_ratio']:.2f}x the Trainer).",
         f"- The Trainer really trained: optimizer steps {finetune['baseline']['steps']}, LoRA B "
@@ -760,7 +774,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--n-train", type=int, help="fine-tuning rows (default 128; quick 32)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data sample")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="VADER movie snippets")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results", help="results folder"
+    )
     parser.add_argument("--device", default="auto", help="'auto', 'cpu', 'cuda', ...")
     args = parser.parse_args(argv)
     args.n_texts = args.n_texts or (64 if args.quick else 2000)

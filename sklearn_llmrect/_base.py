@@ -87,8 +87,9 @@ class LLMEstimatorBase(BaseEstimator):
     def _residual_variance(self, outputs: np.ndarray, targets: np.ndarray) -> float:
         raise NotImplementedError
 
-    def _after_training(self, outputs: np.ndarray, targets: np.ndarray, weights) -> None:
-        """Hook run on the training rows' outputs once training is done."""
+    def _after_training(self, ids, targets, weights, validation_outputs) -> None:
+        """Hook run once training is done; ``validation_outputs`` are the kept epoch's raw
+        outputs on ``validation_indices_`` (None without validation rows)."""
 
     # -- fitting ----------------------------------------------------------------------------
     def _prompts(self, X) -> list[str]:
@@ -265,7 +266,7 @@ class LLMEstimatorBase(BaseEstimator):
             pad_id=self._tokenizer.pad_token_id,
             verbose=self.verbose,
         )
-        train(
+        validation_outputs = train(
             self._network,
             ids,
             targets,
@@ -276,9 +277,7 @@ class LLMEstimatorBase(BaseEstimator):
             rng=rng,
             history=self.history_,
         )
-        outputs = self._raw_outputs(ids)
-        weights = None if sample_weight is None else sample_weight
-        self._after_training(outputs, targets, weights)
+        self._after_training(ids, targets, sample_weight, validation_outputs)
 
     # -- prediction -------------------------------------------------------------------------
     def _raw_outputs(self, ids) -> np.ndarray:

@@ -48,7 +48,8 @@ class TrainingSetup:
     max_grad_norm: float = 1.0
 
 
-def _evaluate(model, ids, targets, weights, setup: TrainingSetup) -> dict[str, float]:
+def _evaluate(model, ids, targets, weights, setup: TrainingSetup):
+    """Validation scores and the raw outputs they were computed from."""
     outputs = predict_outputs(
         model,
         ids,
@@ -62,10 +63,8 @@ def _evaluate(model, ids, targets, weights, setup: TrainingSetup) -> dict[str, f
         torch.as_tensor(targets),
         None if weights is None else torch.as_tensor(weights),
     )
-    return {
-        "loss": float(loss),
-        "residual_variance": float(setup.residual_variance(outputs, targets)),
-    }
+    scores = {"loss": float(loss), "residual_variance": setup.residual_variance(outputs, targets)}
+    return scores, outputs
 
 
 def train(
@@ -79,8 +78,10 @@ def train(
     setup: TrainingSetup,
     rng: np.random.Generator,
     history: list[dict],
-) -> list[dict]:
+) -> np.ndarray | None:
     """Train ``model`` in place and append one record per epoch to ``history``.
+
+    Returns the kept epoch's raw outputs on the validation rows (None without validation rows).
 
     With validation rows, the epoch with the lowest ``setup.selection_metric`` on them is kept
     and training stops after ``setup.patience`` epochs without improvement. Without validation
@@ -105,7 +106,7 @@ def train(
         if len(validation_rows)
         else None
     )
-    best_score, best_state, stale = np.inf, None, 0
+    best_score, best_state, best_outputs, stale = np.inf, None, None, 0
     first_epoch = len(history)
     total_steps = setup.max_epochs * int(np.ceil(len(train_rows) / setup.batch_size))
     progress = tqdm(
@@ -144,12 +145,13 @@ def train(
                 "train_loss": float(np.average(losses, weights=sizes)),
             }
             if val is not None:
-                scores = _evaluate(model, *val, setup)
+                scores, outputs = _evaluate(model, *val, setup)
                 record["validation_loss"] = scores["loss"]
                 record["validation_residual_variance"] = scores["residual_variance"]
                 score = scores[setup.selection_metric]
                 if score < best_score:
                     best_score, best_state, stale = score, model.trainable_state(), 0
+                    best_outputs = outputs
                 else:
                     stale += 1
                 record["best"] = stale == 0
@@ -171,4 +173,4 @@ def train(
     if best_state is not None:
         model.load_trainable_state(best_state)
     model.eval()
-    return history
+    return best_outputs

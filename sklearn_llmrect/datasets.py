@@ -30,7 +30,7 @@ def load_vader_lexicon(*, words_only: bool = True) -> tuple[np.ndarray, np.ndarr
     --------
     >>> from sklearn_llmrect.datasets import load_vader_lexicon
     >>> texts, ratings = load_vader_lexicon()
-    >>> len(texts) > 7000 and -4 <= ratings.min() < ratings.max() <= 4
+    >>> len(texts) > 7000 and bool(-4 <= ratings.min() < ratings.max() <= 4)
     True
     """
     spec = importlib.util.find_spec("vaderSentiment")

@@ -108,7 +108,8 @@ class LLMRegressor(RegressorMixin, LLMEstimatorBase):
     verbalizer_values_ : ndarray or None
         Values of the verbalizer tokens.
     offset_ : float
-        Constant added to the network's predictions (non-zero after a variance-loss fit).
+        Constant added to the network's predictions: after a variance-loss fit, the mean
+        residual on the validation rows (on the training rows without validation); else 0.
 
     References
     ----------
@@ -217,12 +218,19 @@ class LLMRegressor(RegressorMixin, LLMEstimatorBase):
         prediction = self._to_prediction(torch.as_tensor(outputs)).numpy()
         return float(np.var(targets - prediction) * self.y_scale_**2)
 
-    def _after_training(self, outputs, targets, weights):
-        if self.loss == "variance":
-            prediction = self._to_prediction(torch.as_tensor(outputs)).numpy()
-            self.offset_ = float(np.average(targets - prediction, weights=weights) * self.y_scale_)
-        else:
-            self.offset_ = 0.0
+    def _after_training(self, ids, targets, weights, validation_outputs):
+        self.offset_ = 0.0
+        if self.loss != "variance":
+            return
+        # The variance loss leaves the level free: shift predictions by the mean residual, on
+        # the validation rows of the kept epoch when there are some (no extra forward pass).
+        rows = self.validation_indices_
+        if validation_outputs is None:
+            rows, validation_outputs = np.arange(len(ids)), self._raw_outputs(ids)
+        prediction = self._to_prediction(torch.as_tensor(validation_outputs)).numpy()
+        weights = None if weights is None else weights[rows]
+        residual = targets[rows] - prediction
+        self.offset_ = float(np.average(residual, weights=weights) * self.y_scale_)
 
     def predict(self, X) -> np.ndarray:
         """Predict the target of each row of X.
