@@ -194,8 +194,6 @@ class LLMEstimatorBase(BaseEstimator):
             ids = self._encode(X, self._tokenizer, self._network.is_causal, self.use_chat_)
             if self.max_epochs > 0:
                 self._fit_network(ids, targets, sample_weight, np.random.default_rng(seed))
-            elif not warm:
-                self.history_ = []
         return self
 
     def _initialise(self, backbone) -> None:
