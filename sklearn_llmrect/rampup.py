@@ -1,0 +1,193 @@
+"""The ramp-up pilot: fit the fine-tuning scaling law as labels are spent, stop at the optimum.
+
+Wang, Ye & Zhao (arXiv 2511.19486, Online Appendix EC.2) choose the fine-tuning size without a
+separate pilot data set:
+
+1. hold out a fixed validation set of ``n_v`` labels, used for neither fine-tuning nor
+   rectification (its labels are charged to the budget);
+2. fine-tune on nested sets ``N_1 ⊂ N_2 ⊂ ...`` of the remaining labels, of sizes
+   ``n_1 < n_2 < ...``, and measure each model's residual variance on the validation set;
+3. after each stage (from the third on) refit ``Var(Y - f_s(X)) = a s^-alpha + b`` to the points
+   so far and solve Theorem 1 for ``s*`` with ``n - n_v`` labels;
+4. stop as soon as ``s* <= n_l`` (fine-tuning further would cost more rectification labels than
+   it saves) and keep ``s = n_l``; the other ``n - n_v - n_l`` labels rectify.
+
+Works with any scikit-learn estimator; the residual variance of a classifier with
+``predict_proba`` is the trace of the covariance of ``onehot(y) - p(X)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from tqdm.auto import tqdm
+
+from .allocation import ScalingLaw
+
+__all__ = ["RampUpResult", "ramp_up", "residual_variance", "default_ramp_sizes"]
+
+
+def residual_variance(estimator, X, y) -> float:
+    """Sample variance (ddof=1) of ``y - f(X)``; for classifiers, of ``onehot(y) - p(X)``
+    summed over classes."""
+    y = np.asarray(y)
+    if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_"):
+        probabilities = estimator.predict_proba(X)
+        onehot = (y[:, None] == np.asarray(estimator.classes_)[None, :]).astype(float)
+        return float(np.var(onehot - probabilities, axis=0, ddof=1).sum())
+    return float(np.var(y.astype(float) - estimator.predict(X), ddof=1))
+
+
+def default_ramp_sizes(n_available: int, *, first: int = 16, growth: float = 2.0) -> list[int]:
+    """Geometric sizes ``first, first*growth, ...`` below ``n_available`` (at least three)."""
+    if n_available < 3:
+        raise ValueError(f"the ramp-up needs at least 3 labels to fine-tune on; got {n_available}.")
+    first = max(1, min(first, n_available // 4))
+    sizes = []
+    size = float(first)
+    while size < n_available:
+        sizes.append(int(size))
+        size *= growth
+    if len(sizes) < 3:  # too few labels for geometric growth: quarters
+        sizes = sorted({max(1, int(n_available * q)) for q in (0.25, 0.5, 0.75)})
+    return sizes
+
+
+@dataclass
+class RampUpResult:
+    """What the ramp-up pilot measured and decided.
+
+    Attributes
+    ----------
+    n_finetune : int
+        Chosen fine-tuning size ``s`` (the last stage run).
+    finetune_indices, validation_indices, rectify_indices : ndarray of int
+        Rows (of the labelled data given) used to fine-tune the kept model, to score the
+        stages (charged to the budget, used for nothing else), and left for rectification.
+    sizes, residual_variances : list
+        The stages run and their validation residual variances.
+    optimal_sizes : list
+        The estimated ``s*`` after each stage (None before the law can be fitted).
+    scaling_law : ScalingLaw or None
+        The law fitted to all stages (None with fewer than three stages).
+    estimator : estimator
+        The model fine-tuned on ``finetune_indices``.
+    stop_reason : str
+    """
+
+    n_finetune: int
+    finetune_indices: np.ndarray
+    validation_indices: np.ndarray
+    rectify_indices: np.ndarray
+    sizes: list = field(default_factory=list)
+    residual_variances: list = field(default_factory=list)
+    optimal_sizes: list = field(default_factory=list)
+    scaling_law: ScalingLaw | None = None
+    estimator: object = None
+    stop_reason: str = ""
+
+
+def ramp_up(
+    estimator,
+    X,
+    y,
+    *,
+    n_validation: int | None = None,
+    sizes=None,
+    n_unlabeled: float | None = None,
+    random_state=None,
+    verbose: int = 0,
+) -> RampUpResult:
+    """Run the ramp-up pilot of fine-tune-then-rectify (Wang, Ye & Zhao, appendix EC.2).
+
+    Parameters
+    ----------
+    estimator : scikit-learn estimator
+        Cloned and fitted once per stage.
+    X : array-like or DataFrame of shape (n, ...)
+        The labelled rows.
+    y : array-like of shape (n,)
+    n_validation : int, optional
+        Size of the validation set; default ``max(20, n // 10)``.
+    sizes : sequence of int, optional
+        Increasing fine-tuning sizes; default :func:`default_ramp_sizes`.
+    n_unlabeled : float, optional
+        Size of the unlabelled pool, passed to :meth:`ScalingLaw.optimal_split` (keeps the
+        ``Var(f)/N`` term).
+    random_state : int, RandomState or None
+        Order of the rows (validation set and nested fine-tuning sets).
+    verbose : int
+        A progress bar over the stages when > 0.
+
+    Returns
+    -------
+    RampUpResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.neighbors import KNeighborsRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-2, 2, size=(600, 1)); y = np.sin(2 * X[:, 0]) + rng.normal(0, .3, 600)
+    >>> result = ramp_up(KNeighborsRegressor(5), X, y, random_state=0)
+    >>> result.n_finetune in result.sizes and len(result.rectify_indices) > 0
+    True
+    """
+    y = np.asarray(y)
+    n = len(y)
+    if n != _n_rows(X):
+        raise ValueError(f"X and y have different lengths: {_n_rows(X)} and {n}.")
+    if n_validation is None:
+        n_validation = max(20, n // 10)
+    if not 2 <= n_validation < n - 3:
+        raise ValueError(
+            f"n_validation must be >= 2 and leave at least 4 labels; got {n_validation} of {n}."
+        )
+    n_available = n - n_validation
+    sizes = default_ramp_sizes(n_available) if sizes is None else [int(s) for s in sizes]
+    if len(sizes) < 3 or sorted(set(sizes)) != sizes or sizes[0] < 1 or sizes[-1] >= n_available:
+        raise ValueError(
+            f"sizes must be at least 3 strictly increasing sizes in [1, {n_available}); "
+            f"got {sizes}."
+        )
+    order = check_random_state(random_state).permutation(n)
+    validation, pool = order[:n_validation], order[n_validation:]
+    X_validation, y_validation = _rows(X, validation), y[validation]
+    var_y = float(np.var(y.astype(float), ddof=1)) if y.dtype.kind in "fiub" else None
+
+    result = RampUpResult(0, pool[:0], validation, pool)
+    for stage, size in enumerate(tqdm(sizes, desc="ramp-up", disable=verbose <= 0)):
+        model = clone(estimator).fit(_rows(X, pool[:size]), y[pool[:size]])
+        result.sizes.append(size)
+        result.residual_variances.append(residual_variance(model, X_validation, y_validation))
+        result.estimator, result.n_finetune = model, size
+        if stage < 2:
+            result.optimal_sizes.append(None)
+            continue
+        law = ScalingLaw().fit(result.sizes, result.residual_variances, var_y=var_y)
+        s_star = int(law.optimal_split(n_available, n_unlabeled=n_unlabeled))
+        result.scaling_law = law
+        result.optimal_sizes.append(s_star)
+        if s_star <= size:
+            result.stop_reason = f"estimated s* = {s_star} <= current size {size}"
+            break
+    else:
+        result.stop_reason = f"ran every size; the last estimate of s* was {s_star}"
+    result.finetune_indices = pool[: result.n_finetune]
+    result.rectify_indices = pool[result.n_finetune :]
+    return result
+
+
+def _n_rows(X) -> int:
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _rows(X, indices):
+    if hasattr(X, "iloc"):
+        return X.iloc[indices]
+    if hasattr(X, "shape"):
+        return X[indices]
+    return [X[i] for i in indices]
