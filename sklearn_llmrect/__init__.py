@@ -12,6 +12,8 @@ _PUBLIC = {
     "LLMRegressor": "estimators",
     "LLMClassifier": "estimators",
     "load_backbone": "backbones",
+    "RectifiedRegressor": "rectify",
+    "RectifiedClassifier": "rectify",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
@@ -156,7 +156,7 @@ def ramp_up(
     order = check_random_state(random_state).permutation(n)
     validation, pool = order[:n_validation], order[n_validation:]
     X_validation, y_validation = _rows(X, validation), y[validation]
-    var_y = float(np.var(y.astype(float), ddof=1)) if y.dtype.kind in "fiub" else None
+    var_y = _label_variance(estimator, y)
 
     result = RampUpResult(0, pool[:0], validation, pool)
     for stage, size in enumerate(tqdm(sizes, desc="ramp-up", disable=verbose <= 0)):
@@ -179,6 +179,15 @@ def ramp_up(
     result.finetune_indices = pool[: result.n_finetune]
     result.rectify_indices = pool[result.n_finetune :]
     return result
+
+
+def _label_variance(estimator, y) -> float:
+    """Var(Y), or for a classifier the trace of the covariance of onehot(Y): the residual
+    variance of a model that predicts nothing (the "do not fine-tune" baseline)."""
+    if is_classifier(estimator):
+        onehot = (y[:, None] == np.unique(y)[None, :]).astype(float)
+        return float(np.var(onehot, axis=0, ddof=1).sum())
+    return float(np.var(y.astype(float), ddof=1))
 
 
 def _n_rows(X) -> int:

@@ -96,3 +96,13 @@ def test_default_sizes_and_bad_arguments():
         ramp_up(LawRegressor(), X, y, sizes=[10, 5, 20])
     with pytest.raises(ValueError, match="different lengths"):
         ramp_up(LawRegressor(), X, y[:-1])
+
+
+def test_classifier_ramp_up_uses_the_onehot_label_variance_as_baseline():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2))
+    y = np.where(X[:, 0] + rng.normal(0, 1, 400) > 0, "pos", "neg")
+    result = ramp_up(LogisticRegression(), X, y, n_unlabeled=5_000, random_state=0)
+    onehot = np.column_stack([y == "neg", y == "pos"]).astype(float)
+    assert result.scaling_law.var_y_ == pytest.approx(np.var(onehot, axis=0, ddof=1).sum())
+    assert result.n_finetune in result.sizes
