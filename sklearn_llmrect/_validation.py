@@ -8,7 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.utils.validation import column_or_1d, validate_data
 
-__all__ = ["check_text_input", "render_prompts", "prompt_fields", "check_regression_target"]
+__all__ = [
+    "check_text_input",
+    "render_prompts",
+    "prompt_fields",
+    "check_regression_target",
+    "n_rows",
+    "take_rows",
+]
 
 
 def _is_one_dimensional(X) -> bool:
@@ -154,3 +161,18 @@ def check_regression_target(y, n_samples: int) -> np.ndarray:
             f"{int(np.flatnonzero(bad)[0])}); a regressor needs finite targets."
         )
     return y_array
+
+
+def n_rows(X) -> int:
+    """Number of rows of a list, an array or a DataFrame."""
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def take_rows(X, indices):
+    """Rows ``indices`` of a list, an array or a DataFrame, in the same kind of container."""
+    indices = np.asarray(indices, dtype=int)
+    if hasattr(X, "iloc"):
+        return X.iloc[indices]
+    if hasattr(X, "shape"):
+        return X[indices]
+    return [X[i] for i in indices]

@@ -25,6 +25,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
+from ._validation import n_rows, take_rows
 from .allocation import ScalingLaw
 
 __all__ = ["RampUpResult", "ramp_up", "residual_variance", "default_ramp_sizes"]
@@ -138,8 +139,8 @@ def ramp_up(
     """
     y = np.asarray(y)
     n = len(y)
-    if n != _n_rows(X):
-        raise ValueError(f"X and y have different lengths: {_n_rows(X)} and {n}.")
+    if n != n_rows(X):
+        raise ValueError(f"X and y have different lengths: {n_rows(X)} and {n}.")
     if n_validation is None:
         n_validation = max(20, n // 10)
     if not 2 <= n_validation < n - 3:
@@ -155,12 +156,12 @@ def ramp_up(
         )
     order = check_random_state(random_state).permutation(n)
     validation, pool = order[:n_validation], order[n_validation:]
-    X_validation, y_validation = _rows(X, validation), y[validation]
+    X_validation, y_validation = take_rows(X, validation), y[validation]
     var_y = _label_variance(estimator, y)
 
     result = RampUpResult(0, pool[:0], validation, pool)
     for stage, size in enumerate(tqdm(sizes, desc="ramp-up", disable=verbose <= 0)):
-        model = clone(estimator).fit(_rows(X, pool[:size]), y[pool[:size]])
+        model = clone(estimator).fit(take_rows(X, pool[:size]), y[pool[:size]])
         result.sizes.append(size)
         result.residual_variances.append(residual_variance(model, X_validation, y_validation))
         result.estimator, result.n_finetune = model, size
@@ -188,15 +189,3 @@ def _label_variance(estimator, y) -> float:
         onehot = (y[:, None] == np.unique(y)[None, :]).astype(float)
         return float(np.var(onehot, axis=0, ddof=1).sum())
     return float(np.var(y.astype(float), ddof=1))
-
-
-def _n_rows(X) -> int:
-    return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
-def _rows(X, indices):
-    if hasattr(X, "iloc"):
-        return X.iloc[indices]
-    if hasattr(X, "shape"):
-        return X[indices]
-    return [X[i] for i in indices]

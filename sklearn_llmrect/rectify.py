@@ -24,6 +24,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import n_rows, take_rows
 from .inference import (
     crossfit_ppi_class_shares,
     crossfit_ppi_mean,
@@ -37,19 +38,6 @@ __all__ = ["RectifiedRegressor", "RectifiedClassifier"]
 
 _METHODS = ("ppi", "ppi++", "cross")
 _MIN_RAMP_UP_LABELS = 24  # ramp_up: at least 20 validation labels and 4 left to fine-tune
-
-
-def _n_rows(X) -> int:
-    return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
-def _rows(X, indices):
-    indices = np.asarray(indices, dtype=int)
-    if hasattr(X, "iloc"):
-        return X.iloc[indices]
-    if hasattr(X, "shape"):
-        return X[indices]
-    return [X[i] for i in indices]
 
 
 def _is_frozen(estimator) -> bool:
@@ -210,10 +198,10 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         """
         self._check_params()
         y, labeled = self._split_labels(y)
-        n_rows = _n_rows(X)
-        if n_rows != len(y):
+        n_total = n_rows(X)
+        if n_total != len(y):
             raise ValueError(
-                f"X and y must have the same number of rows, got {n_rows} and {len(y)}."
+                f"X and y must have the same number of rows, got {n_total} and {len(y)}."
             )
         unlabeled_mark = "-1" if self._is_classification else "NaN"
         labeled_idx = np.flatnonzero(labeled)
@@ -244,7 +232,7 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         self.n_labeled_used_ = n_used = len(used)
         self.n_unlabeled_ = len(unlabeled_idx)
         self.labeled_indices_used_ = used
-        X_unlabeled = _rows(X, unlabeled_idx)
+        X_unlabeled = take_rows(X, unlabeled_idx)
         estimator = self._resolve_estimator()
         self.scaling_law_ = None
         self.ramp_up_ = None
@@ -257,7 +245,7 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
                 )
             preds = crossfit_predict(
                 estimator,
-                _rows(X, used),
+                take_rows(X, used),
                 y[used],
                 X_unlabeled,
                 n_folds=int(self.n_folds),
@@ -282,7 +270,7 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
                 )
             ramp = ramp_up(
                 estimator,
-                _rows(X, used),
+                take_rows(X, used),
                 y[used],
                 n_unlabeled=float(self.n_unlabeled_),
                 random_state=rng,
@@ -315,14 +303,14 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
                     )
                 self.estimator_ = estimator
             else:
-                self.estimator_ = clone(estimator).fit(_rows(X, finetune), y[finetune])
+                self.estimator_ = clone(estimator).fit(take_rows(X, finetune), y[finetune])
         self.finetune_indices_ = finetune
         self.validation_indices_ = validation
         self.rectify_indices_ = rectify
         self.n_finetune_ = len(finetune)
         self.n_validation_ = len(validation)
         self.n_rectify_ = len(rectify)
-        self.result_ = self._ppi_result(y[rectify], _rows(X, rectify), X_unlabeled)
+        self.result_ = self._ppi_result(y[rectify], take_rows(X, rectify), X_unlabeled)
         return self._store_result()
 
     def _n_finetune(self, n_used: int) -> int:
@@ -392,9 +380,9 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         """
         check_is_fitted(self, "estimator_")
         y, labeled = self._split_labels(y)
-        if _n_rows(X) != len(y):
+        if n_rows(X) != len(y):
             raise ValueError(
-                f"X and y must have the same number of rows, got {_n_rows(X)} and {len(y)}."
+                f"X and y must have the same number of rows, got {n_rows(X)} and {len(y)}."
             )
         if labeled.sum() < 2:
             raise ValueError(
