@@ -15,6 +15,7 @@ lazily in ``fit`` when no estimator is given.
 from __future__ import annotations
 
 import numbers
+import warnings
 from importlib import import_module
 
 import numpy as np
@@ -26,6 +27,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import n_rows, take_rows
 from .inference import (
+    classical_class_shares,
+    classical_mean,
     crossfit_ppi_class_shares,
     crossfit_ppi_mean,
     crossfit_predict,
@@ -189,7 +192,8 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
             All rows, labelled and unlabelled; indexed by row.
         y : array-like of shape (n_samples,)
             Labels; unlabelled rows are ``NaN`` (:class:`RectifiedRegressor`) or ``-1``
-            (:class:`RectifiedClassifier`).
+            (:class:`RectifiedClassifier`). With no unlabelled row there is nothing to rectify:
+            the estimate is then the classical one from the labels used, with a warning.
 
         Returns
         -------
@@ -211,13 +215,6 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
                 f"y has no labelled rows (every value is {unlabeled_mark}); at least a few human "
                 "labels are needed to rectify the model."
             )
-        if len(unlabeled_idx) == 0:
-            raise ValueError(
-                f"y has no unlabelled rows ({unlabeled_mark}); pass the pool of unlabelled rows "
-                "whose predictions are rectified together with the labelled ones (with every "
-                "row labelled, the plain mean of the labels is the estimate: see "
-                "sklearn_llmrect.inference.classical_mean)."
-            )
         self.n_labeled_ = len(labeled_idx)
         rng = check_random_state(self.random_state)
         if self.budget is not None:
@@ -237,6 +234,8 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         self.scaling_law_ = None
         self.ramp_up_ = None
         self.validation_indices_ = used[:0]
+        if len(unlabeled_idx) == 0:
+            return self._fit_without_pool(X, y, used, estimator, unlabeled_mark)
 
         if self.method == "cross":
             if self.n_folds > n_used:
@@ -311,6 +310,29 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         self.n_validation_ = len(validation)
         self.n_rectify_ = len(rectify)
         self.result_ = self._ppi_result(y[rectify], take_rows(X, rectify), X_unlabeled)
+        return self._store_result()
+
+    def _fit_without_pool(self, X, y, used, estimator, unlabeled_mark):
+        """Every row is labelled (N = 0): nothing to rectify, so the classical estimate."""
+        warnings.warn(
+            f"y has no unlabelled rows ({unlabeled_mark}): there is nothing to rectify, so the "
+            f"estimate is the classical one from the {len(used)} labels used; the estimator is "
+            "fitted on them for predict.",
+            UserWarning,
+            stacklevel=3,
+        )
+        prefitted = self.allocation in (0, 0.0) and _is_fitted(estimator)
+        self.estimator_ = (
+            estimator if prefitted else clone(estimator).fit(take_rows(X, used), y[used])
+        )
+        self.finetune_indices_ = used[:0] if prefitted else used
+        self.rectify_indices_ = used
+        self.n_finetune_, self.n_rectify_, self.n_validation_ = (
+            len(self.finetune_indices_),
+            len(used),
+            0,
+        )
+        self.result_ = self._classical_result(y[used])
         return self._store_result()
 
     def _n_finetune(self, n_used: int) -> int:
@@ -390,7 +412,8 @@ class _RectifiedBase(MetaEstimatorMixin, BaseEstimator):
                 f"{int(labeled.sum())}."
             )
         var_r, var_f = self._predicted_variance_terms(X, y, labeled)
-        return float(-(var_r / self.n_rectify_ + var_f / self.n_unlabeled_))
+        pool_term = var_f / self.n_unlabeled_ if self.n_unlabeled_ else 0.0
+        return float(-(var_r / self.n_rectify_ + pool_term))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -560,6 +583,9 @@ class RectifiedRegressor(RegressorMixin, _RectifiedBase):
             y_used, preds.labeled, preds.unlabeled, confidence_level=self.confidence_level
         )
 
+    def _classical_result(self, y_used):
+        return classical_mean(y_used, confidence_level=self.confidence_level)
+
     def _ppi_result(self, y_rect, X_rect, X_unlabeled):
         return ppi_mean(
             y_rect,
@@ -706,6 +732,13 @@ class RectifiedClassifier(ClassifierMixin, _RectifiedBase):
             preds.labeled,
             preds.unlabeled,
             classes=preds.classes,
+            confidence_level=self.confidence_level,
+        )
+
+    def _classical_result(self, y_used):
+        return classical_class_shares(
+            y_used,
+            classes=np.asarray(self.estimator_.classes_),
             confidence_level=self.confidence_level,
         )
 

@@ -10,6 +10,8 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn_llmrect.inference import (
     ClassSharesResult,
     InferenceResult,
+    classical_class_shares,
+    classical_mean,
     crossfit_ppi_mean,
     crossfit_predict,
     ppi_class_shares,
@@ -272,13 +274,9 @@ def test_bad_labels_raise_clear_errors():
     X, y, _ = regression_data()
     with pytest.raises(ValueError, match="no labelled rows"):
         RectifiedRegressor(Ridge(), allocation=0.5).fit(X, np.full(len(y), np.nan))
-    with pytest.raises(ValueError, match="no unlabelled rows.*pool"):
-        RectifiedRegressor(Ridge(), allocation=0.5).fit(X[:200], y[:200])
     with pytest.raises(ValueError, match="same number of rows"):
         RectifiedRegressor(Ridge(), allocation=0.5).fit(X[:100], y)
     Xc, yc, _ = classification_data()
-    with pytest.raises(ValueError, match="no unlabelled rows"):
-        RectifiedClassifier(LogisticRegression(), allocation=0.5).fit(Xc[:300], yc[:300])
     with pytest.raises(ValueError, match="NaN.*-1"):
         RectifiedClassifier(LogisticRegression(), allocation=0.5).fit(Xc, np.full(len(yc), np.nan))
 
@@ -405,3 +403,20 @@ def test_pipeline_cross_validate_and_tags():
     assert get_tags(RectifiedRegressor()).input_tags.string
     assert not get_tags(RectifiedRegressor(Ridge())).input_tags.string
     assert get_tags(RectifiedClassifier()).estimator_type == "classifier"
+
+
+def test_all_rows_labelled_falls_back_to_the_classical_estimate_and_says_so():
+    X, y, _ = regression_data()
+    with pytest.warns(UserWarning, match="no unlabelled rows.*classical"):
+        model = RectifiedRegressor(Ridge(), allocation=0.5).fit(X[:200], y[:200])
+    expected = classical_mean(y[:200])
+    assert model.estimate_ == pytest.approx(expected.estimate)
+    assert model.confidence_interval_ == pytest.approx(expected.confidence_interval)
+    assert model.n_unlabeled_ == 0 and model.n_rectify_ == 200
+    assert np.isfinite(model.score(X[:200], y[:200]))
+    assert model.predict(X[:3]).shape == (3,)
+    Xc, yc, _ = classification_data()
+    with pytest.warns(UserWarning, match="no unlabelled rows"):
+        clf = RectifiedClassifier(LogisticRegression(), allocation=0.5).fit(Xc[:300], yc[:300])
+    shares = classical_class_shares(yc[:300].astype(str), classes=clf.classes_)
+    np.testing.assert_allclose(clf.estimate_, shares.estimates)
