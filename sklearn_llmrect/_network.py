@@ -15,7 +15,6 @@ row's last real token.
 from __future__ import annotations
 
 import contextlib
-import math
 
 import numpy as np
 import torch
@@ -242,7 +241,3 @@ def predict_outputs(
             if progress is not None:
                 progress.update(len(batch))
     return outputs
-
-
-def n_batches(n_rows: int, batch_size: int) -> int:
-    return math.ceil(n_rows / batch_size)

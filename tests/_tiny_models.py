@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -58,8 +57,3 @@ def tiny_model_paths() -> dict[str, str]:
         tokenizer.save_pretrained(folder)
         paths[name] = str(folder)
     return paths
-
-
-def remove_tiny_models() -> None:
-    if tiny_model_paths.cache_info().currsize:
-        shutil.rmtree(Path(tiny_model_paths()["llama"]).parent, ignore_errors=True)
