@@ -18,15 +18,26 @@ __all__ = [
 ]
 
 
+def _is_missing(cell) -> bool:
+    if cell is None or type(cell).__name__ in ("NAType", "NaTType"):  # pandas' missing markers
+        return True
+    return isinstance(cell, (float, np.floating)) and not np.isfinite(cell)
+
+
+def _is_text_or_missing(value) -> bool:
+    return isinstance(value, str) or _is_missing(value)
+
+
 def _is_one_dimensional(X) -> bool:
+    """Whether X is one column of texts (missing cells included, so that they get a clear error)."""
     if isinstance(X, str):
         raise TypeError("X must be a sequence of texts, not a single string; wrap it in a list.")
     if hasattr(X, "columns"):  # DataFrame
         return False
-    if hasattr(X, "ndim") and hasattr(X, "shape"):  # arrays, Series
-        return X.ndim == 1 and X.dtype.kind in "OUS" and all(isinstance(v, str) for v in X)
+    if hasattr(X, "ndim") and hasattr(X, "shape"):  # arrays, Series, pandas string arrays
+        return X.ndim == 1 and X.dtype.kind not in "biufc"
     if isinstance(X, Sequence) and len(X) > 0:
-        return all(isinstance(row, str) for row in X)
+        return any(isinstance(row, str) for row in X) and all(map(_is_text_or_missing, X))
     return False
 
 
@@ -45,12 +56,7 @@ def check_text_input(estimator, X, *, reset: bool):
         X = np.asarray(X, dtype=object).reshape(-1, 1)
     X = validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)
     X = np.asarray(X, dtype=object)
-    missing = np.array(
-        [
-            cell is None or (isinstance(cell, (float, np.floating)) and not np.isfinite(cell))
-            for cell in X.ravel()
-        ]
-    )
+    missing = np.array([_is_missing(cell) for cell in X.ravel()])
     if missing.any():
         first = np.unravel_index(int(np.flatnonzero(missing)[0]), X.shape)
         raise ValueError(

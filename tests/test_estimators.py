@@ -217,6 +217,8 @@ def test_save_refuses_parameters_json_cannot_hold(tiny_paths, fast, tmp_path):
         (X, np.where(np.arange(len(Y)) == 3, np.nan, Y), "NaN or infinite"),
         (X, np.where(np.arange(len(Y)) == 3, np.inf, Y), "NaN or infinite"),
         (np.array([["a"], [None]], dtype=object), [1.0, 2.0], "missing"),
+        (["a", None, "c"], [1.0, 2.0, 3.0], "1 missing .* first at row 1"),
+        (pd.array(["a", "b", None], dtype="string"), [1.0, 2.0, 3.0], "first at row 2"),
     ],
 )
 def test_bad_regression_input(tiny_paths, fast, X_bad, y_bad, message):
