@@ -33,11 +33,16 @@ _COMMON_PARAMETERS = """
         LM predicts before any training; ``"linear"`` is a zero-initialised linear head on the
         last token's hidden state (causal LMs) or the mean-pooled hidden states (encoders).
         ``"auto"`` is the verbalizer for causal LMs and linear for encoders.
-    verbalizer : see the class description, default=None
-    loss : str
-        Training loss (see the class description).
-    lora_r, lora_alpha, lora_dropout : int, float, float, default=8, 16, 0.05
-        LoRA rank, scaling and dropout.
+    verbalizer : {verbalizer_type}, default=None
+{verbalizer_doc}
+    loss : {loss_type}, default="{loss_default}"
+{loss_doc}
+    lora_r : int, default=8
+        LoRA rank.
+    lora_alpha : float, default=16
+        LoRA scaling numerator (the update is scaled by ``lora_alpha / lora_r``).
+    lora_dropout : float, default=0.05
+        Dropout on the LoRA input.
     target_modules : "auto", str or list of str, default="auto"
         Modules that get LoRA adapters; ``"auto"`` is peft's default for the architecture
         (the query and value projections for Llama and BERT).
@@ -71,6 +76,43 @@ _COMMON_PARAMETERS = """
         Show tqdm progress bars for fitting and predicting when > 0.
 """
 
+
+def _fill(template: str, **fields: str) -> str:
+    """``str.format`` for the named fields only (the template has other braces)."""
+    for name, value in fields.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+_REGRESSOR_PARAMETERS = _fill(
+    _COMMON_PARAMETERS,
+    verbalizer_type="None, sequence of str or dict",
+    verbalizer_doc="""\
+        None (the digits ``"1"`` .. ``"9"``), a sequence of single-token strings, or a dict
+        ``{token: value}``. Without values the tokens are mapped to equally spaced values from
+        the smallest to the largest training target; the prediction is the expected value under
+        the model's next-token distribution over the tokens.""",
+    loss_type='{"variance", "mse"}',
+    loss_default="variance",
+    loss_doc="""\
+        ``"variance"``: the within-batch variance of the residuals ``y - f(X)``, which is what
+        limits a rectified estimate. It does not determine a constant, so after training the
+        predictions are shifted by the mean residual (``offset_``). ``"mse"``: squared error.""",
+)
+
+_CLASSIFIER_PARAMETERS = _fill(
+    _COMMON_PARAMETERS,
+    verbalizer_type="None or dict",
+    verbalizer_doc="""\
+        None (each class's own name, e.g. ``"positive"``) or a dict ``{class: word}``; the first
+        token of each word is read, and the tokens must differ.""",
+    loss_type='{"cross_entropy", "variance"}',
+    loss_default="cross_entropy",
+    loss_doc="""\
+        ``"cross_entropy"``, or ``"variance"``: the trace of the within-batch covariance of the
+        residuals ``onehot(y) - p(X)``, which is what limits rectified class shares.""",
+)
+
 _COMMON_ATTRIBUTES = """
     history_ : list of dict
         One record per epoch: ``train_loss``, ``validation_loss``,
@@ -94,15 +136,7 @@ class LLMRegressor(RegressorMixin, LLMEstimatorBase):
     __doc__ = f"""Regress a numeric target on text with a LoRA-tuned LLM.
 
     Parameters
-    ----------{_COMMON_PARAMETERS}
-    The regression ``verbalizer`` is None (the digits ``"1"`` .. ``"9"``), a sequence of
-    single-token strings, or a dict ``{{token: value}}``. Without values the tokens are mapped to
-    equally spaced values from the smallest to the largest training target; the prediction is the
-    expected value under the model's next-token distribution over the tokens. ``loss`` is
-    ``"variance"`` (default: the within-batch variance of the residuals ``y - f(X)``,
-    which is what limits a rectified estimate) or ``"mse"``. The variance loss does not determine
-    a constant, so after training the predictions are shifted by the mean training residual.
-
+    ----------{_REGRESSOR_PARAMETERS}
     Attributes
     ----------{_COMMON_ATTRIBUTES}
     verbalizer_values_ : ndarray or None
@@ -253,13 +287,7 @@ class LLMClassifier(ClassifierMixin, LLMEstimatorBase):
     __doc__ = f"""Classify text with a LoRA-tuned LLM.
 
     Parameters
-    ----------{_COMMON_PARAMETERS}
-    The classification ``verbalizer`` is None (each class's own name, e.g. ``"positive"``) or a
-    dict ``{{class: word}}``; the first token of each word is read, and the tokens must differ.
-    ``loss`` is ``"cross_entropy"`` (default) or ``"variance"``: the trace of the within-batch
-    covariance of the residuals ``onehot(y) - p(X)``, which is what limits rectified class
-    shares.
-
+    ----------{_CLASSIFIER_PARAMETERS}
     Attributes
     ----------{_COMMON_ATTRIBUTES}
     classes_ : ndarray of shape (n_classes,)
