@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from ._validation import n_rows, take_rows
 from .allocation import ScalingLaw
+from .caching import CachedEstimator, check_memory
 
 __all__ = ["RampUpResult", "ramp_up", "residual_variance", "default_ramp_sizes"]
 
@@ -99,6 +100,7 @@ def ramp_up(
     n_validation: int | None = None,
     sizes=None,
     n_unlabeled: float | None = None,
+    memory=None,
     random_state=None,
     verbose: int = 0,
 ) -> RampUpResult:
@@ -118,6 +120,10 @@ def ramp_up(
     n_unlabeled : float, optional
         Size of the unlabelled pool, passed to :meth:`ScalingLaw.optimal_split` (keeps the
         ``Var(f)/N`` term).
+    memory : None, str, path-like, FitCache or joblib.Memory, optional
+        Cache each stage's fitted model and its validation predictions on disk
+        (:class:`~sklearn_llmrect.caching.CachedEstimator`), so that an interrupted pilot
+        resumes at the stage it was in. None: no caching.
     random_state : int, RandomState or None
         Order of the rows (validation set and nested fine-tuning sets).
     verbose : int
@@ -154,6 +160,10 @@ def ramp_up(
             f"sizes must be at least 3 strictly increasing sizes in [1, {n_available}); "
             f"got {sizes}."
         )
+    cache = check_memory(memory)
+    wrapped = cache is not None and not isinstance(estimator, CachedEstimator)
+    if wrapped:
+        estimator = CachedEstimator(estimator, memory=cache)
     order = check_random_state(random_state).permutation(n)
     validation, pool = order[:n_validation], order[n_validation:]
     X_validation, y_validation = take_rows(X, validation), y[validation]
@@ -179,6 +189,8 @@ def ramp_up(
         result.stop_reason = f"ran every size; the last estimate of s* was {s_star}"
     result.finetune_indices = pool[: result.n_finetune]
     result.rectify_indices = pool[result.n_finetune :]
+    if wrapped:
+        result.estimator = result.estimator.estimator_
     return result
 
 

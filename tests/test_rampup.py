@@ -106,3 +106,21 @@ def test_classifier_ramp_up_uses_the_onehot_label_variance_as_baseline():
     onehot = np.column_stack([y == "neg", y == "pos"]).astype(float)
     assert result.scaling_law.var_y_ == pytest.approx(np.var(onehot, axis=0, ddof=1).sum())
     assert result.n_finetune in result.sizes
+
+
+def test_memory_makes_a_rerun_load_every_stage(tmp_path):
+    from sklearn.linear_model import Ridge
+
+    from sklearn_llmrect.caching import CachedEstimator, FitCache
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 10))
+    y = X @ np.linspace(1, 0.1, 10) + rng.normal(size=600)
+    first = ramp_up(Ridge(), X, y, memory=tmp_path, random_state=0)
+    stored = FitCache(tmp_path).size()
+    assert stored["fits"] == len(first.sizes) and stored["predictions"] >= len(first.sizes)
+    cache = FitCache(tmp_path)
+    again = ramp_up(Ridge(), X, y, memory=cache, random_state=0)
+    assert cache.stats["fits_loaded"] == len(first.sizes) and cache.stats["fits_saved"] == 0
+    assert again.residual_variances == first.residual_variances
+    assert not isinstance(again.estimator, CachedEstimator)

@@ -420,3 +420,87 @@ def test_all_rows_labelled_falls_back_to_the_classical_estimate_and_says_so():
         clf = RectifiedClassifier(LogisticRegression(), allocation=0.5).fit(Xc[:300], yc[:300])
     shares = classical_class_shares(yc[:300].astype(str), classes=clf.classes_)
     np.testing.assert_allclose(clf.estimate_, shares.estimates)
+
+
+# ------------------------------------------------------------- unlabelled markers, caching
+@pytest.mark.parametrize("marker", [None, np.nan, "-1"])
+def test_object_labels_accept_none_and_nan_as_unlabelled(marker):
+    X, y, _ = classification_data()
+    reference = RectifiedClassifier(LogisticRegression(), allocation=0.3, random_state=0)
+    reference.fit(X, y)
+    y_marked = y.copy()
+    y_marked[300:] = marker
+    model = RectifiedClassifier(LogisticRegression(), allocation=0.3, random_state=0)
+    model.fit(X, y_marked)
+    assert model.n_labeled_ == 300 and model.n_unlabeled_ == 1500
+    np.testing.assert_allclose(model.estimate_, reference.estimate_)
+
+
+def test_string_minus_one_works_with_the_default_stratified_cv():
+    X, y, _ = classification_data()
+    y = np.where(y == -1, "-1", y).astype(str)  # all strings: stratified CV can sort them
+    grid = GridSearchCV(
+        RectifiedClassifier(LogisticRegression(), allocation=0.4, random_state=0),
+        {"budget": [60, 180]},
+        cv=3,
+    )
+    assert grid.fit(X, y).best_params_ == {"budget": 180}
+
+
+def test_predictions_of_the_rectification_and_unlabelled_rows_are_kept():
+    X, y, _ = regression_data()
+    model = RectifiedRegressor(Ridge(), allocation=0.4, random_state=0).fit(X, y)
+    np.testing.assert_allclose(
+        model.rectify_predictions_, model.estimator_.predict(X[model.rectify_indices_])
+    )
+    np.testing.assert_allclose(model.unlabeled_predictions_, model.estimator_.predict(X[200:]))
+    cross = RectifiedRegressor(Ridge(), method="cross", n_folds=3, random_state=0).fit(X, y)
+    assert cross.rectify_predictions_.shape == (200,)
+    np.testing.assert_allclose(cross.unlabeled_predictions_, cross.predict(X[200:]))
+
+
+class CountingRidge(Ridge):
+    fits = 0
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight)
+
+
+@pytest.mark.parametrize("params", [dict(), dict(allocation=0.3), dict(method="cross")])
+def test_memory_caches_every_fit_and_gives_the_same_answer(tmp_path, params):
+    from sklearn_llmrect.caching import CachedEstimator
+
+    X, y, _ = regression_data(n_labeled=300)
+    CountingRidge.fits = 0
+    first = RectifiedRegressor(CountingRidge(), memory=tmp_path, random_state=0, **params)
+    first.fit(X, y)
+    n_fits = CountingRidge.fits
+    assert n_fits >= 1
+    again = RectifiedRegressor(CountingRidge(), memory=str(tmp_path), random_state=0, **params)
+    again.fit(X, y)
+    assert CountingRidge.fits == n_fits  # everything came from the cache
+    assert again.estimate_ == first.estimate_
+    assert again.confidence_interval_ == first.confidence_interval_
+    assert not isinstance(again.estimator_, CachedEstimator)
+    if again.ramp_up_ is not None:
+        assert not isinstance(again.ramp_up_.estimator, CachedEstimator)
+    uncached = RectifiedRegressor(CountingRidge(), random_state=0, **params).fit(X, y)
+    assert uncached.estimate_ == pytest.approx(first.estimate_, rel=1e-12)
+
+
+def test_memory_with_a_prefitted_model_caches_its_predictions(tmp_path):
+    X, y, _ = regression_data()
+    base = LinearRegression().fit(X[:100], X[:100] @ BETA + 2.0)
+    model = RectifiedRegressor(base, allocation=0, memory=tmp_path).fit(X, y)
+    assert model.estimator_ is base
+    assert len(list((tmp_path / "predictions").glob("*.npy"))) == 2
+
+
+def test_classes_keep_their_public_module_and_pickle():
+    import pickle
+
+    assert RectifiedRegressor.__module__ == "sklearn_llmrect.rectify"
+    X, y, _ = regression_data()
+    model = RectifiedRegressor(Ridge(), allocation=0.5, random_state=0).fit(X, y)
+    assert pickle.loads(pickle.dumps(model)).estimate_ == model.estimate_

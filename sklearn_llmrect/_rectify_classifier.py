@@ -1,0 +1,209 @@
+"""RectifiedClassifier: the share of each class from a few human labels and a fine-tuned,
+rectified classifier (Wang, Ye & Zhao, arXiv 2511.19486)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._rectify_base import RectifiedBase
+from ._rectify_common import estimator_has, is_unlabeled_marker
+from ._rectify_docs import DOC_ATTRIBUTES, DOC_PARAMETERS, DOC_REFERENCES
+from .inference import classical_class_shares, crossfit_ppi_class_shares, ppi_class_shares
+
+__all__ = ["RectifiedClassifier"]
+
+
+class RectifiedClassifier(ClassifierMixin, RectifiedBase):
+    __doc__ = (
+        """Share of each class from a few human labels and a fine-tuned, rectified classifier.
+
+    Part of the labelled rows fine-tunes ``estimator``; the others, a uniform random sample the
+    model never trained on, rectify its predicted class probabilities on the unlabelled rows
+    with PPI or PPI++ (:func:`~sklearn_llmrect.inference.ppi_class_shares`, one ``lambda`` for
+    all classes, so the shares sum to one), giving one valid confidence interval per class
+    (not simultaneous). With ``method="cross"`` every label both fine-tunes and rectifies
+    (:func:`~sklearn_llmrect.inference.crossfit_ppi_class_shares`).
+
+    Unlabelled rows are marked by ``-1`` in ``y`` (as in
+    :class:`sklearn.semi_supervised.SelfTrainingClassifier`); ``y`` may be integers, a string
+    array (where ``"-1"`` marks them) or an object array of strings in which ``-1``, ``"-1"``,
+    ``None`` or ``NaN`` mark them, so a pandas column of text labels with empty cells can be
+    passed as it is. The estimator needs ``predict_proba``.
+
+    For ``GridSearchCV`` or ``cross_validate`` with string labels, mark unlabelled rows with
+    the string ``"-1"``: scikit-learn's default stratified splitter sorts ``y`` and cannot
+    compare strings with ``-1``, ``None`` or ``NaN`` (it then raises a ``TypeError``), while an
+    all-string ``y`` is stratified with ``"-1"`` as one more group, which spreads the
+    unlabelled rows evenly over the folds. (Or pass a ``KFold`` as ``cv``.)
+"""
+        + DOC_PARAMETERS.format(kind="classifier with predict_proba", default="LLMClassifier")
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The classes, in the order of the estimates (``estimator_.classes_``).
+    estimate_ : ndarray of shape (n_classes,)
+        Estimated population share of each class.
+    stderr_ : ndarray of shape (n_classes,)
+        Their standard errors.
+    confidence_interval_ : ndarray of shape (n_classes, 2)
+        Lower (column 0) and upper (column 1) bound of each share.
+    lambda_ : ndarray of shape (n_classes,)
+        Power-tuning parameter of each share (one value repeated with PPI++).
+    effective_sample_size_ : ndarray of shape (n_classes,)
+        Labels the classical share would need for the same standard error, per class.
+"""
+        + DOC_ATTRIBUTES.format(result="ClassSharesResult")
+        + """
+    See Also
+    --------
+    RectifiedRegressor : the same for the mean of a numeric label.
+    sklearn_llmrect.inference.ppi_class_shares : the rectification step.
+"""
+        + DOC_REFERENCES
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_llmrect.rectify import RectifiedClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(3000, 2))
+    >>> y = np.where(X[:, 0] + 0.5 * rng.normal(size=3000) > 0.3, "pos", "neg").astype(object)
+    >>> y[400:] = -1  # only the first 400 rows have a human label
+    >>> model = RectifiedClassifier(LogisticRegression(), allocation=0.25, random_state=0)
+    >>> model = model.fit(X, y)
+    >>> model.classes_.tolist(), model.confidence_interval_.shape
+    (['neg', 'pos'], (2, 2))
+    >>> round(float(model.estimate_.sum()), 8)
+    1.0
+    """
+    )
+
+    _default_estimator = "LLMClassifier"
+    _is_classification = True
+    # the mixin (left of the base class) defines R^2 / accuracy: use the predicted variance
+    score = RectifiedBase.score
+
+    def _split_labels(self, y):
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D, got shape {y.shape}.")
+        if y.dtype.kind in "US":
+            unlabeled = y == "-1"
+        elif y.dtype.kind == "O":
+            unlabeled = np.array([is_unlabeled_marker(v) for v in y], dtype=bool)
+        elif y.dtype.kind in "iub":
+            unlabeled = y == -1
+        elif y.dtype.kind == "f":
+            if np.isnan(y).any():
+                raise ValueError("y contains NaN; mark unlabelled rows with -1 for a classifier.")
+            unlabeled = y == -1
+        else:
+            raise ValueError(f"y must hold class labels, got dtype {y.dtype}.")
+        labeled = ~unlabeled
+        if labeled.any() and y.dtype.kind == "O":
+            kinds = {isinstance(v, str) for v in y[labeled]}
+            if len(kinds) > 1:
+                raise ValueError(
+                    "y mixes string and non-string class labels; use one type (with -1, None "
+                    "or NaN for unlabelled rows)."
+                )
+        return y, labeled
+
+    def fit(self, X, y):  # noqa: D102 (documented in the base class)
+        super().fit(X, y)
+        self.classes_ = np.asarray(self.estimator_.classes_)
+        return self
+
+    fit.__doc__ = RectifiedBase.fit.__doc__
+
+    def _check_classes(self, y_labels, classes):
+        unknown = np.setdiff1d(np.asarray(y_labels), np.asarray(classes))
+        if len(unknown):
+            raise ValueError(
+                f"the rectification labels contain classes {unknown.tolist()} that the "
+                f"fine-tuned model does not know ({np.asarray(classes).tolist()}); fine-tune on "
+                "more labels (a larger allocation) so that every class is seen."
+            )
+
+    def _crossfit_result(self, y_used, preds):
+        return crossfit_ppi_class_shares(
+            y_used,
+            preds.labeled,
+            preds.unlabeled,
+            classes=preds.classes,
+            confidence_level=self.confidence_level,
+        )
+
+    def _classical_result(self, y_used):
+        return classical_class_shares(
+            y_used,
+            classes=np.asarray(self.estimator_.classes_),
+            confidence_level=self.confidence_level,
+        )
+
+    def _check_rectification_labels(self, y_rectify) -> None:
+        if not hasattr(self.estimator_, "predict_proba"):
+            raise ValueError(
+                f"the estimator must have predict_proba; {type(self.estimator_).__name__} does not."
+            )
+        self._check_classes(y_rectify, self.estimator_.classes_)
+
+    def _predictions(self, model, X) -> np.ndarray:
+        return np.asarray(model.predict_proba(X), dtype=float)
+
+    def _ppi_result(self, y_rect, predictions_rect, predictions_unlabeled):
+        return ppi_class_shares(
+            y_rect,
+            predictions_rect,
+            predictions_unlabeled,
+            classes=np.asarray(self.estimator_.classes_),
+            method=self.method,
+            confidence_level=self.confidence_level,
+        )
+
+    def _predicted_variance_terms(self, X, y, labeled):
+        proba = np.asarray(self.estimator_.predict_proba(X), dtype=float)
+        classes = np.asarray(self.estimator_.classes_)
+        y_labeled = y[labeled]
+        self._check_classes(y_labeled, classes)
+        onehot = (y_labeled[:, None] == classes[None, :]).astype(float)
+        var_r = float(np.var(onehot - proba[labeled], axis=0, ddof=1).sum())
+        var_f = float(np.var(proba, axis=0, ddof=1).sum()) if len(proba) > 1 else 0.0
+        return var_r, var_f
+
+    @available_if(estimator_has("predict"))
+    def predict(self, X):
+        """Class predictions of the fine-tuned model ``estimator_`` (for ``method="cross"``, the
+        class with the largest probability averaged over the fold models).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...), DataFrame or list of texts
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict(X)
+
+    @available_if(estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities of the fine-tuned model ``estimator_``, columns in the order of
+        ``classes_`` (for ``method="cross"``, averaged over the fold models).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...), DataFrame or list of texts
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba(X)
