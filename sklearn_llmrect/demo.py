@@ -1,57 +1,134 @@
-"""Demo: zero-shot versus LoRA-tuned SmolLM2 on human word-valence ratings.
+"""``llmrect demo``: fine-tune then rectify on embedded data that needs no download.
 
-Run ``python -m sklearn_llmrect.demo``. It uses only embedded data and models (the VADER
-lexicon's human ratings, SmolLM2-135M-Instruct) and prints how well each model tracks the human
-ratings of held-out words.
+The data are the word-level human valence ratings of the VADER sentiment lexicon (Hutto &
+Gilbert 2014; the mean of ten people's ratings on -4..+4, shipped in the ``vaderSentiment``
+wheel): a seeded random sample of ``--labels`` words keeps its rating as the "human labels", a
+second random sample of ``--pool`` words is the unlabelled pool, and the mean rating over the
+whole lexicon (7,217 words) is the truth the intervals should cover. Both samples are uniform
+draws from the lexicon, so the estimand is the lexicon mean; a pool of a few hundred words keeps
+the run within minutes on a laptop CPU (the pool is predicted twice: zero-shot and fine-tuned).
+
+Run ``llmrect demo`` (or ``python -m sklearn_llmrect.demo``); ``llmrect demo --help`` lists the
+options (``--report demo.html`` writes the HTML report).
+
+References
+----------
+.. [1] C. J. Hutto, E. Gilbert, "VADER: a parsimonious rule-based model for sentiment analysis
+   of social media text", ICWSM 2014.
+.. [2] L. Wang, Z. Ye, J. Zhao, "Efficient inference using large language models with limited
+   human data: fine-tuning then rectification", arXiv:2511.19486, 2025.
+
+Examples
+--------
+>>> from sklearn_llmrect.demo import demo_data
+>>> frame, y, labeled, truth = demo_data(n_labels=30, n_pool=50, seed=0)
+>>> len(frame), int(labeled.sum()), round(truth, 3)
+(80, 30, -0.195)
 """
 
 from __future__ import annotations
 
-import argparse
-import time
+import sys
 
 import numpy as np
 
-from .datasets import load_vader_lexicon
-from .estimators import LLMRegressor
+# The word comes last, so every prompt shares a long prefix that is computed once (about three
+# times faster than a prompt with the word in the middle, in training and in prediction).
+PROMPT = (
+    "Rate how positive a word is, with one digit from 1 (very negative) to 9 (very positive).\n"
+    "Word: {word}"
+)
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-train", type=int, default=160)
-    parser.add_argument("--n-test", type=int, default=200)
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+def demo_data(n_labels: int = 250, n_pool: int = 750, seed: int = 0):
+    """The demo's rows: ``(frame, y, labeled, truth)``.
 
-    texts, ratings = load_vader_lexicon()
-    rng = np.random.default_rng(args.seed)
-    rows = rng.choice(len(texts), args.n_train + args.n_test, replace=False)
-    train, test = rows[: args.n_train], rows[args.n_train :]
-    prompt = "How positive is the word '{0}'?"
-    print(f"{len(texts)} rated words; {args.n_train} for training, {args.n_test} held out.")
+    Parameters
+    ----------
+    n_labels, n_pool : int
+        Words with a human rating kept, and words in the unlabelled pool (a disjoint seeded
+        random sample of the lexicon).
+    seed : int
 
-    results = {}
-    for name, epochs in (("zero-shot", 0), (f"LoRA, {args.epochs} epochs", args.epochs)):
-        started = time.perf_counter()
-        model = LLMRegressor(
-            prompt=prompt + " Answer with one digit from 1 to 9.",
-            max_epochs=epochs,
-            random_state=args.seed,
-            verbose=1,
+    Returns
+    -------
+    frame : DataFrame with columns ``word`` and ``rating`` (empty in the pool)
+    y : ndarray of float (NaN in the pool)
+    labeled : ndarray of bool
+    truth : float
+        Mean rating over the whole lexicon.
+    """
+    import pandas as pd
+
+    from ._cli_data import CLIError
+    from .datasets import load_vader_lexicon
+
+    try:
+        words, ratings = load_vader_lexicon()
+    except ImportError as error:
+        raise CLIError(str(error)) from None
+    if n_labels + n_pool > len(words):
+        raise CLIError(
+            f"--labels {n_labels} plus --pool {n_pool} is more than the {len(words):,} words of "
+            "the lexicon."
         )
-        model.fit(texts[train], ratings[train])
-        predicted = model.predict(texts[test])
-        seconds = time.perf_counter() - started
-        correlation = float(np.corrcoef(predicted, ratings[test])[0, 1])
-        residual_sd = float(np.std(ratings[test] - predicted))
-        results[name] = (correlation, residual_sd, seconds)
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(words), n_labels + n_pool, replace=False)
+    y = ratings[rows].astype(float)
+    labeled = np.arange(len(rows)) < n_labels
+    y[~labeled] = np.nan
+    frame = pd.DataFrame({"word": words[rows].astype(str), "rating": y})
+    return frame, y, labeled, float(np.mean(ratings))
 
-    print(f"\n{'model':<20} {'correlation':>12} {'residual sd':>12} {'seconds':>9}")
-    for name, (correlation, residual_sd, seconds) in results.items():
-        print(f"{name:<20} {correlation:>12.3f} {residual_sd:>12.3f} {seconds:>9.1f}")
-    print(f"(sd of the held-out ratings: {np.std(ratings[test]):.3f})")
+
+def run_demo(args) -> int:
+    """The ``demo`` command (``args`` from :func:`sklearn_llmrect.cli.build_parser`)."""
+    from ._cli_commands import check_outputs, run_and_report, settings_from
+
+    check_outputs(args)
+    frame, y, labeled, truth = demo_data(args.labels, args.pool, args.seed)
+    n_words = len(frame)
+    print(
+        f"VADER lexicon: {args.labels:,} words with their human valence rating (-4..+4), "
+        f"{args.pool:,} more as the unlabelled pool; the truth is the mean over all words: "
+        f"{truth:.4f}",
+        file=sys.stderr,
+    )
+    report = run_and_report(
+        args,
+        frame,
+        frame[["word"]],
+        y,
+        labeled,
+        settings_from(args, "regression", PROMPT),
+        title="llmrect demo: mean human valence of the VADER lexicon's words",
+        context={
+            "data": "VADER lexicon (vaderSentiment wheel), human word valence, -4..+4",
+            "rows": f"{n_words:,} random words: {args.labels:,} labelled, {args.pool:,} pool",
+            "model": args.model,
+            "prompt": PROMPT,
+            "fine-tuning epochs": args.epochs,
+            "allocation": args.allocation,
+            "method": args.method,
+            "seed": args.seed,
+        },
+        truth=truth,
+        notes=[
+            f"truth: the mean rating over all words of the lexicon, {truth:.4f}; the labelled "
+            "words and the pool are uniform random samples of it."
+        ],
+    )
+    final = report["estimates"][-1]
+    covered = final["lower"] <= truth <= final["upper"]
+    print(
+        f"the {report['confidence_level']:.0%} interval of {final['label']} "
+        f"[{final['lower']:.4f}, {final['upper']:.4f}] "
+        f"{'covers' if covered else 'misses'} the lexicon mean {truth:.4f}"
+    )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    from .cli import main
+
+    sys.exit(main(["demo", *sys.argv[1:]]))

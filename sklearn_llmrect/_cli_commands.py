@@ -1,0 +1,239 @@
+"""The ``estimate`` and ``plan`` commands of ``llmrect`` (the parser and ``main`` are in
+:mod:`sklearn_llmrect.cli`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+from ._cli_data import CLIError, check_columns, read_labels, read_table, text_frame
+
+
+def open_cache(args):
+    """The cache of --cache-dir (default: the user cache folder), or None with --no-cache."""
+    from .caching import FitCache
+
+    if args.no_cache:
+        return None
+    if args.cache_dir:
+        return FitCache(args.cache_dir)
+    from .backbones import cache_dir
+
+    return FitCache(cache_dir() / "runs")
+
+
+def check_outputs(args) -> None:
+    """Fail before the long run, not after it."""
+    if args.report:
+        from .reporting import require_matplotlib
+
+        try:
+            require_matplotlib("--report (the HTML report)")
+        except ImportError as error:
+            raise CLIError(str(error)) from None
+    for option in ("report", "json", "save_predictions"):
+        path = getattr(args, option, None)
+        if path and not Path(path).expanduser().resolve().parent.is_dir():
+            flag = "--" + option.replace("_", "-")
+            raise CLIError(f"{flag}: the folder of {path} does not exist.")
+
+
+def settings_from(args, task: str, prompt):
+    """The parsed options as an EstimateSettings."""
+    from ._cli_estimate import EstimateSettings
+
+    return EstimateSettings(
+        task=task,
+        model=args.model,
+        prompt=prompt,
+        allocation=args.allocation,
+        method=args.method,
+        confidence=args.confidence,
+        seed=args.seed,
+        epochs=args.epochs,
+        zero_shot=args.zero_shot,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        device=args.device,
+        dtype=args.dtype,
+        n_folds=args.folds,
+        threads=args.threads,
+    )
+
+
+def run_and_report(args, frame, X, y, labeled, settings, *, title, context, truth=None, notes=()):
+    """Shared by ``estimate`` and ``demo``: fit, print the table, write the outputs."""
+    from ._cli_estimate import load_model, predictions_table, run_estimate, say
+    from .reporting import estimate_report, format_table, write_html, write_json
+
+    cache = open_cache(args)
+    started = time.perf_counter()
+    load_model(settings)
+    if cache is not None:
+        say(f"cache: {cache.location} (rerun the same command to resume an interrupted run)")
+    try:
+        rectified, baselines, zero_shot, seconds = run_estimate(X, y, labeled, settings, cache)
+    except KeyboardInterrupt:
+        if cache is not None:
+            stored = cache.size()
+            raise KeyboardInterrupt(
+                f"interrupted; finished steps are cached in {cache.location} ({stored['fits']} "
+                f"fitted models, {stored['predictions']} prediction sets): run the same command "
+                "again to resume."
+            ) from None
+        raise
+    seconds["total"] = time.perf_counter() - started
+    notes = list(notes)
+    if cache is not None:
+        stats = cache.stats
+        notes.append(
+            f"cache {cache.location}: reused {stats['fits_loaded']} fitted models and "
+            f"{stats['predictions_loaded']} prediction sets; computed and stored "
+            f"{stats['fits_saved']} models and {stats['predictions_saved']} prediction sets."
+        )
+    context = dict(context, **{"seconds (this run)": round(seconds["total"], 1)})
+    report = estimate_report(
+        rectified, y, baselines=baselines, truth=truth, title=title, context=context, notes=notes
+    )
+    print()
+    print(format_table(report))
+    for note in notes:
+        print(note)
+    print(f"done in {seconds['total']:.0f} s")
+    if args.json:
+        write_json(report, args.json)
+        print(f"wrote {args.json}")
+    if args.report:
+        write_html(report, args.report)
+        print(f"wrote {args.report}")
+    if args.save_predictions:
+        table = predictions_table(frame, y, labeled, rectified, zero_shot, settings.task)
+        table.to_csv(args.save_predictions, index=False)
+        print(f"wrote {args.save_predictions}")
+    return report
+
+
+def estimate(args) -> int:
+    """The ``estimate`` command."""
+    import numpy as np
+
+    check_outputs(args)
+    frame = read_table(args.data)
+    check_columns(frame, args.text, args.data, "--text")
+    check_columns(frame, [args.label], args.data, "--label")
+    if args.prompt is not None:
+        from ._validation import prompt_fields
+
+        try:
+            fields = prompt_fields(args.prompt)
+        except ValueError as error:
+            raise CLIError(f"--prompt: {error}") from None
+        unknown = [f for f in fields if f not in args.text and not f.isdigit()]
+        if unknown:
+            raise CLIError(
+                f"--prompt names {{{unknown[0]}}}, which is not a --text column "
+                f"({', '.join(args.text)})."
+            )
+    y, labeled, task = read_labels(frame, args.label, args.task, args.data)
+    notes = []
+    if args.budget is not None:
+        n_labeled = int(labeled.sum())
+        if args.budget > n_labeled:
+            raise CLIError(f"--budget {args.budget} is more than the {n_labeled:,} labelled rows.")
+        rng = np.random.default_rng(args.seed)
+        keep = np.sort(rng.choice(np.flatnonzero(labeled), args.budget, replace=False))
+        dropped = np.setdiff1d(np.flatnonzero(labeled), keep)
+        rows = np.setdiff1d(np.arange(len(y)), dropped)
+        frame, y, labeled = frame.iloc[rows].reset_index(drop=True), y[rows], labeled[rows]
+        notes.append(
+            f"--budget {args.budget}: a seeded random subset of the {n_labeled:,} labelled rows "
+            f"was used; the other {len(dropped):,} labelled rows were left out entirely."
+        )
+    if labeled.all():
+        raise CLIError(
+            f"every row of {args.data} has a label in {args.label!r}: there is no unlabelled "
+            "pool to estimate with (leave the label empty on the rows to predict)."
+        )
+    X = text_frame(frame, args.text, args.data)
+    print(
+        f"{args.data}: {len(y):,} rows, {int(labeled.sum()):,} labelled, "
+        f"{int((~labeled).sum()):,} unlabelled; task: {task}",
+        file=sys.stderr,
+    )
+    settings = settings_from(args, task, args.prompt)
+    context = {
+        "data": os.fspath(args.data),
+        "text columns": ", ".join(args.text),
+        "label column": args.label,
+        "task": task,
+        "model": args.model,
+        "prompt": args.prompt or "(the text itself, with an answer instruction)",
+        "fine-tuning epochs": args.epochs,
+        "allocation": args.allocation,
+        "method": args.method,
+        "seed": args.seed,
+    }
+    target = f"mean of {args.label!r}" if task == "regression" else f"shares of {args.label!r}"
+    run_and_report(
+        args,
+        frame,
+        X,
+        y,
+        labeled,
+        settings,
+        title=f"Estimate of the {target} in {Path(args.data).name}",
+        context=context,
+        notes=notes,
+    )
+    return 0
+
+
+def plan(args) -> int:
+    """The ``plan`` command."""
+    import numpy as np
+    import pandas as pd
+
+    from ._cli_plan import format_plan
+    from ._cli_plan import plan as make_plan
+
+    frame = read_table(args.data)
+    check_columns(frame, [args.label], args.data, "--label")
+    check_columns(frame, [args.prediction], args.data, "--prediction")
+    labels = pd.to_numeric(frame[args.label], errors="coerce").to_numpy(dtype=float)
+    predictions = pd.to_numeric(frame[args.prediction], errors="coerce").to_numpy(dtype=float)
+    bad = frame[args.label].notna().to_numpy() & ~np.isfinite(labels)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise CLIError(
+            f"--label: plan needs numeric labels, but column {args.label!r} holds "
+            f"{frame[args.label].iloc[row]!r} (row {row + 2}); for a class share code the "
+            "class as 0/1 and give its predicted probability."
+        )
+    both = np.isfinite(labels) & np.isfinite(predictions)
+    if not np.isfinite(labels).any():
+        raise CLIError(f"no labelled rows: column {args.label!r} of {args.data} is empty.")
+    pool = args.pool
+    if pool is None:
+        n_pool = int((np.isfinite(predictions) & ~np.isfinite(labels)).sum())
+        pool = float(n_pool) if n_pool else math.inf
+    half_width = args.half_width if args.half_width is not None else args.width / 2
+    result = make_plan(
+        labels[both],
+        predictions[both],
+        half_width=half_width,
+        pool=pool,
+        confidence=args.confidence,
+        label_cost=args.label_cost,
+        prediction_cost=args.prediction_cost,
+    )
+    print(format_plan(result))
+    if args.json:
+        from .reporting._summary import _jsonable
+
+        Path(args.json).write_text(json.dumps(_jsonable(result), indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0

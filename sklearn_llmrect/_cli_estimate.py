@@ -1,0 +1,209 @@
+"""The pipeline behind ``llmrect estimate`` and ``llmrect demo``: classical estimate, PPI++ with
+the zero-shot model, fine-tune then rectify; every fit and prediction cached on disk."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._cli_data import CLIError
+from .caching import CachedEstimator, FitCache
+
+
+@dataclass
+class EstimateSettings:
+    """What ``llmrect estimate`` was asked to do (the parsed options)."""
+
+    task: str
+    model: str = "smollm2-135m-instruct"
+    prompt: str | None = None
+    allocation: object = "auto"
+    method: str = "ppi++"
+    confidence: float = 0.95
+    seed: int = 0
+    epochs: int = 3
+    zero_shot: bool = True
+    batch_size: int = 16
+    max_length: int = 256
+    device: str = "auto"
+    dtype: str = "auto"
+    n_folds: int = 5
+    threads: object = "auto"
+
+
+def say(message: str) -> None:
+    """A progress line on stderr (the results go to stdout)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _llm(settings: EstimateSettings, max_epochs: int):
+    from .estimators import LLMClassifier, LLMRegressor
+
+    cls = LLMClassifier if settings.task == "classification" else LLMRegressor
+    return cls(
+        model=settings.model,
+        prompt=settings.prompt,
+        max_epochs=max_epochs,
+        batch_size=settings.batch_size,
+        max_length=settings.max_length,
+        device=settings.device,
+        dtype=settings.dtype,
+        random_state=settings.seed,
+        verbose=1,
+    )
+
+
+def _rectifier(settings: EstimateSettings):
+    from .rectify import RectifiedClassifier, RectifiedRegressor
+
+    return RectifiedClassifier if settings.task == "classification" else RectifiedRegressor
+
+
+def choose_threads(threads, default: int) -> tuple[int, str]:
+    """torch threads for ``--threads``: a number, or ``"auto"``: ``default`` (one per core) on
+    an idle machine, fewer when the load average says other jobs keep the cores busy.
+
+    On a shared machine, threads of one process that wait on each other while another process
+    holds their core are several times slower than a single thread (measured here: 31 s against
+    9 s per SmolLM2 training step at a load average of 6 on 2 cores).
+    """
+    if threads != "auto":
+        return int(threads), ""
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows: no load average
+        return default, ""
+    cores = os.cpu_count() or default
+    free = int(cores - busy + 0.5)
+    if free >= default:
+        return default, ""
+    chosen = max(1, free)
+    return chosen, (
+        f"threads: {chosen} (the machine is busy: load average {busy:.1f} on {cores} cores; "
+        "--threads N overrides)"
+    )
+
+
+def load_model(settings: EstimateSettings) -> None:
+    """Load the model once (it stays in memory for the estimators), or fail with one line."""
+    import torch
+
+    from .backbones import load_backbone
+
+    threads, why = choose_threads(settings.threads, torch.get_num_threads())
+    torch.set_num_threads(threads)
+    if why:
+        say(why)
+    started = time.perf_counter()
+    say(f"loading model {settings.model!r} ...")
+    try:
+        load_backbone(
+            settings.model, dtype=settings.dtype, device=settings.device, copy_model=False
+        )
+    except ValueError as error:
+        raise CLIError(f"--model: {error}") from None
+    say(f"  loaded in {time.perf_counter() - started:.1f} s")
+
+
+def classical(settings: EstimateSettings, labels):
+    from .inference import classical_class_shares, classical_mean
+
+    if settings.task == "classification":
+        return classical_class_shares(
+            np.asarray(labels, dtype=object), confidence_level=settings.confidence
+        )
+    return classical_mean(np.asarray(labels, dtype=float), confidence_level=settings.confidence)
+
+
+def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | None):
+    """Fit the three estimates; return ``(rectified, baselines, zero_shot, seconds)``."""
+    seconds = {}
+    baselines = {"classical (human labels only)": classical(settings, y[labeled])}
+    zero_shot = None
+    Rectifier = _rectifier(settings)
+    if settings.zero_shot:
+        started = time.perf_counter()
+        n_rows = len(y)
+        say(f"zero-shot model: predicting all {n_rows:,} rows, rectified with PPI++ ...")
+        labeled_idx = np.flatnonzero(labeled)
+        # "fitting" a zero-shot model only reads the label range / classes (max_epochs=0)
+        model = CachedEstimator(_llm(settings, 0), memory=cache)
+        model.fit(X.iloc[labeled_idx], y[labeled_idx])
+        zero_shot = Rectifier(
+            model,
+            allocation=0,
+            method="ppi++",
+            confidence_level=settings.confidence,
+            memory=cache,
+        ).fit(X, y)
+        baselines["PPI++ with the zero-shot model"] = zero_shot.result_
+        seconds["zero_shot"] = time.perf_counter() - started
+    started = time.perf_counter()
+    what = {
+        "auto": "ramp-up pilot, then the rest rectifies",
+    }.get(settings.allocation, f"allocation {settings.allocation}")
+    if settings.method == "cross":
+        what = f"{settings.n_folds}-fold cross-fitting"
+    say(f"fine-tuning then rectifying ({what}, {settings.epochs} epochs per fine-tune) ...")
+    rectified = Rectifier(
+        _llm(settings, settings.epochs),
+        allocation=settings.allocation,
+        method=settings.method,
+        n_folds=settings.n_folds,
+        confidence_level=settings.confidence,
+        memory=cache,
+        random_state=settings.seed,
+        verbose=1,
+    ).fit(X, y)
+    seconds["fine_tune_and_rectify"] = time.perf_counter() - started
+    return rectified, baselines, zero_shot, seconds
+
+
+def predictions_table(frame, y, labeled, rectified, zero_shot, task):
+    """Per-row predictions for ``--save-predictions``: the zero-shot model's on every row, the
+    fine-tuned model's where it is held out (rectification and unlabelled rows)."""
+    import pandas as pd
+
+    n = len(y)
+    role = np.where(labeled, "unused", "unlabelled").astype(object)
+    role[rectified.finetune_indices_] = "finetune"
+    role[rectified.validation_indices_] = "validation"
+    role[rectified.rectify_indices_] = "rectify"
+    out = pd.DataFrame({"row": np.arange(n), "label": y, "role": role})
+    unlabeled = np.flatnonzero(~labeled)
+
+    def columns(prefix, rect_rows, rect_pred, pool_pred):
+        if rect_pred is None:
+            return
+        rect_pred, pool_pred = np.asarray(rect_pred), np.asarray(pool_pred)
+        if task == "classification":
+            for j, cls in enumerate(rectified.classes_):
+                values = np.full(n, np.nan)
+                values[rect_rows], values[unlabeled] = rect_pred[:, j], pool_pred[:, j]
+                out[f"{prefix}_p_{cls}"] = values
+        else:
+            values = np.full(n, np.nan)
+            values[rect_rows], values[unlabeled] = rect_pred, pool_pred
+            out[prefix] = values
+
+    if zero_shot is not None:
+        columns(
+            "zero_shot",
+            zero_shot.rectify_indices_,
+            zero_shot.rectify_predictions_,
+            zero_shot.unlabeled_predictions_,
+        )
+    columns(
+        "fine_tuned",
+        rectified.rectify_indices_,
+        rectified.rectify_predictions_,
+        rectified.unlabeled_predictions_,
+    )
+    for column in frame.columns:
+        if column not in out:
+            out[column] = frame[column].to_numpy()
+    return out
