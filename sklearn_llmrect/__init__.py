@@ -14,6 +14,12 @@ _PUBLIC = {
     "load_backbone": "backbones",
     "RectifiedRegressor": "rectify",
     "RectifiedClassifier": "rectify",
+    "MultiFidelityClassifier": "multifidelity",
+    "EEQSelector": "selection",
+    "HumanBatchSchedule": "selection",
+    "LLMAnnotator": "annotators",
+    "OpenAICompatibleAnnotator": "annotators",
+    "TextEmbedder": "embeddings",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -1,0 +1,42 @@
+"""Query selectors: which unlabelled rows to label next, and by whom.
+
+Every selector has ``query(X, y, estimator=None, batch_size=1, candidates=None,
+return_utilities=False) -> indices``: ``y`` marks unlabelled rows with ``NaN`` or ``-1`` (as the
+meta-estimators do), the returned indices refer to rows of ``X`` and are never labelled rows.
+
+* :class:`EEQSelector`: IMFL's exploration-exploitation query (uncertainty pre-filter, k-means
+  diversity, the most uncertain point per cluster);
+* :class:`RandomSelector`, :class:`UncertaintySelector`, :class:`DiversitySelector`: baselines;
+* :class:`HumanLLMSplit`: which of a round's queries go to humans and which to the LLM;
+* :class:`HumanBatchSchedule`: the decaying human batch and the growing LLM batch per round;
+* :func:`uncertainty`: least confidence, margin, entropy; ensemble or dropout spread for
+  regressors;
+* :func:`inclusion_probabilities`, :func:`ipw_class_shares`: draws with known probabilities and
+  the inverse-probability-weighted (active inference) estimate, which stays valid.
+
+References
+----------
+Zhang, Li, Das & Kumar (2023). Interactive Multi-fidelity Learning for Cost-effective Adaptation
+of Language Model with Sparse Human Supervision. NeurIPS. arXiv:2310.20153.
+"""
+
+from ._base import BaseSelector, labeled_mask
+from ._baselines import DiversitySelector, RandomSelector, UncertaintySelector
+from ._eeq import EEQSelector
+from ._probabilistic import inclusion_probabilities, ipw_class_shares
+from ._schedule import HumanBatchSchedule, HumanLLMSplit
+from ._uncertainty import uncertainty
+
+__all__ = [
+    "BaseSelector",
+    "DiversitySelector",
+    "EEQSelector",
+    "HumanBatchSchedule",
+    "HumanLLMSplit",
+    "RandomSelector",
+    "UncertaintySelector",
+    "inclusion_probabilities",
+    "ipw_class_shares",
+    "labeled_mask",
+    "uncertainty",
+]
