@@ -24,7 +24,7 @@ test: install
 	$(PY) -m pytest
 
 lint: install
-	$(VENV)/bin/ruff check sklearn_llmrect tests benchmarks
+	$(VENV)/bin/ruff check sklearn_llmrect tests benchmarks docs
 
 bench: install
 	$(PY) benchmarks/bench_throughput.py

@@ -26,7 +26,8 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 FENCE = re.compile(
-    r"(?P<marker><!-- example: (?P<kind>skip|slow) -->\s*\n)?[ \t]*```python\n(?P<code>.*?)\n[ \t]*```",
+    r"(?P<marker><!-- example: (?P<kind>skip|slow) -->\s*\n)?"
+    r"[ \t]*```python\n(?P<code>.*?)\n[ \t]*```",
     flags=re.DOTALL,
 )
 

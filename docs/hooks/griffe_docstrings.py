@@ -28,7 +28,9 @@ import re
 
 import griffe
 
-_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|attr|mod|obj|data|exc|const|term|ref):`(~?)([^`]+)`")
+_ROLE = re.compile(
+    r":(?:py:)?(?:func|class|meth|attr|mod|obj|data|exc|const|term|ref):`(~?)([^`]+)`"
+)
 _CITATION = re.compile(r"^(\s*)\.\. \[(\d+)\]\s+", flags=re.MULTILINE)
 
 
