@@ -19,3 +19,14 @@ def fast():
     return dict(
         max_epochs=2, batch_size=8, max_length=64, dtype="float32", device="cpu", random_state=0
     )
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread: on a busy 2-core machine two threads spin-wait on each other."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

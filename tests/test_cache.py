@@ -17,16 +17,7 @@ from sklearn_llmrect.caching import (
     estimator_key,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Two torch threads on a shared 2-core machine spin-wait on each other: one is faster."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _data(n=60, seed=0):

@@ -25,15 +25,7 @@ WORDS = ["good", "bad", "happy", "sad", "nice", "awful", "great", "poor"]
 VALUES = dict(zip(WORDS, [2.0, -2.0, 2.5, -2.5, 1.5, -3.0, 3.0, -1.5], strict=True))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Two threads on a shared 2-core machine spin-wait on each other: one is much faster."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _frame(n_labeled=96, n_unlabeled=64, seed=0, classification=False):
