@@ -49,7 +49,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import os
 import platform
 import shlex
@@ -63,7 +62,7 @@ import numpy as np
 
 from sklearn_llmrect.allocation import ScalingLaw
 from sklearn_llmrect.datasets import load_vader_snippets
-from sklearn_llmrect.inference import classical_mean, ppi_mean
+from sklearn_llmrect.inference import classical_mean, crossfit_ppi_mean, ppi_mean
 from sklearn_llmrect.rampup import default_ramp_sizes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,38 +172,31 @@ def zero_shot_predictions(name, texts, ratings, pool, pool_texts):
 
 
 # -- one replication's estimates ---------------------------------------------------------------
-def _interval_row(result, truth, pool_truth) -> dict:
-    low, high = result.confidence_interval
+def _row(estimate, low, high, truth, pool_truth) -> dict:
     return {
-        "estimate": result.estimate,
-        "width": high - low,
+        "estimate": float(estimate),
+        "width": float(high - low),
         "covered": bool(low <= truth <= high),
         "covered_pool": bool(low <= pool_truth <= high),
     }
 
 
-def _naive_row(predictions, truth, pool_truth) -> dict:
-    estimate = predictions.mean()
-    half = 1.959964 * predictions.std(ddof=1) / math.sqrt(len(predictions))
-    return {
-        "estimate": estimate,
-        "width": 2 * half,
-        "covered": bool(abs(estimate - truth) <= half),
-        "covered_pool": bool(abs(estimate - pool_truth) <= half),
-    }
+def _interval_row(result, truth, pool_truth) -> dict:
+    return _row(result.estimate, *result.confidence_interval, truth, pool_truth)
 
 
-def _ppi_py_row(y, f_labelled, f_unlabelled, lam, truth, pool_truth) -> dict:
+def _ppi_row(y, f, rectify, rest, method, truth, pool_truth) -> dict:
+    result = ppi_mean(y[rectify], f[rectify], f[rest], method=method, confidence_level=CONFIDENCE)
+    return _interval_row(result, truth, pool_truth)
+
+
+def _ppi_py_row(y, f, rectify, rest, method, truth, pool_truth) -> dict:
     import ppi_py
 
-    low, high = ppi_py.ppi_mean_ci(y, f_labelled, f_unlabelled, alpha=1 - CONFIDENCE, lam=lam)
+    lam = 1.0 if method == "ppi" else None  # None: ppi_py tunes lambda (PPI++)
+    low, high = ppi_py.ppi_mean_ci(y[rectify], f[rectify], f[rest], alpha=1 - CONFIDENCE, lam=lam)
     low, high = float(np.ravel(low)[0]), float(np.ravel(high)[0])
-    return {
-        "estimate": (low + high) / 2,
-        "width": high - low,
-        "covered": bool(low <= truth <= high),
-        "covered_pool": bool(low <= pool_truth <= high),
-    }
+    return _row((low + high) / 2, low, high, truth, pool_truth)
 
 
 def rule_split(sizes, residual_variances, var_y, n_available, n_unlabeled) -> tuple[int, int]:
@@ -282,22 +274,16 @@ def run_dataset(name, args) -> dict:
                 rectify = replications.choice(rectify, n - size, replace=False)
                 rest = np.setdiff1d(np.arange(len(pool)), np.concatenate([order[:size], rectify]))
                 per_split = {}
-                for loss, lam, label in (
-                    ("variance", 1.0, "ppi var"),
-                    ("variance", None, "ppi++ var"),
-                    ("mse", 1.0, "ppi mse"),
+                for loss, method, label in (
+                    ("variance", "ppi", "ppi var"),
+                    ("variance", "ppi++", "ppi++ var"),
+                    ("mse", "ppi", "ppi mse"),
                 ):
                     f = predictions[loss, size, seed if loss == "variance" else seeds[0]]
-                    result = ppi_mean(
-                        y[rectify],
-                        f[rectify],
-                        f[rest],
-                        method="ppi" if lam == 1.0 else "ppi++",
-                        confidence_level=CONFIDENCE,
-                    )
-                    per_split[label] = _interval_row(result, truth, pool_truth)
-                f_mse = predictions["mse", size, seeds[0]]
-                per_split["ft only mse"] = _naive_row(f_mse[rest], truth, pool_truth)
+                    per_split[label] = _ppi_row(y, f, rectify, rest, method, truth, pool_truth)
+                # the plug-in mean of the MSE model's predictions with the naive interval
+                plug_in = classical_mean(predictions["mse", size, seeds[0]][rest])
+                per_split["ft only mse"] = _interval_row(plug_in, truth, pool_truth)
                 record["splits"][size] = per_split
             # The rule, exactly as ramp_up runs it: validation labels (charged to the budget) from
             # rows no model saw, the nested models' residual variance on them, the law refitted
@@ -317,17 +303,10 @@ def run_dataset(name, args) -> dict:
             rest = np.setdiff1d(np.arange(len(pool)), used)
             record["rule"] = {"s_star": s_star, "chosen": chosen}
             f = predictions["variance", chosen, seed]
-            for lam, label in ((1.0, "ppi var"), (None, "ppi++ var")):
-                result = ppi_mean(
-                    y[rectify],
-                    f[rectify],
-                    f[rest],
-                    method="ppi" if lam == 1.0 else "ppi++",
-                    confidence_level=CONFIDENCE,
-                )
-                record["rule"][label] = _interval_row(result, truth, pool_truth)
+            for method, label in (("ppi", "ppi var"), ("ppi++", "ppi++ var")):
+                record["rule"][label] = _ppi_row(y, f, rectify, rest, method, truth, pool_truth)
                 record["rule"][label + " (ppi_py)"] = _ppi_py_row(
-                    y[rectify], f[rectify], f[rest], lam, truth, pool_truth
+                    y, f, rectify, rest, method, truth, pool_truth
                 )
             records.append(record)
     cross = (
@@ -366,22 +345,11 @@ def cross_fit(name, texts, ratings, pool, y, pool_texts, truth, pool_truth, args
             labelled = np.concatenate([blocks[i], blocks[j]])
             out_of_fold = np.concatenate([models[j][blocks[i]], models[i][blocks[j]]])
             unlabelled = np.setdiff1d(np.arange(len(pool)), labelled)
-            averaged = (models[i][unlabelled] + models[j][unlabelled]) / 2
-            # Cross-PPI with K=2 (Zrnic & Candes 2024): the fold-averaged model on the unlabelled
-            # rows, out-of-fold residuals on the labelled rows; lambda = 1.
-            estimate = averaged.mean() + (y[labelled] - out_of_fold).mean()
-            variance = np.var(y[labelled] - out_of_fold, ddof=1) / n + np.var(
-                averaged, ddof=1
-            ) / len(unlabelled)
-            half = 1.959964 * math.sqrt(variance)
-            rows.append(
-                {
-                    "estimate": estimate,
-                    "width": 2 * half,
-                    "covered": bool(abs(estimate - truth) <= half),
-                    "covered_pool": bool(abs(estimate - pool_truth) <= half),
-                }
+            fold_models = np.column_stack([models[i][unlabelled], models[j][unlabelled]])
+            result = crossfit_ppi_mean(
+                y[labelled], out_of_fold, fold_models, confidence_level=CONFIDENCE
             )
+            rows.append(_interval_row(result, truth, pool_truth))
     return {"n": n, "blocks": len(blocks), "replications": rows}
 
 
