@@ -12,6 +12,10 @@ separate pilot data set:
 4. stop as soon as ``s* <= n_l`` (fine-tuning further would cost more rectification labels than
    it saves) and keep ``s = n_l``; the other ``n - n_v - n_l`` labels rectify.
 
+One change to the paper's schedule (``cap_at_estimate``, on by default): when the estimate
+``s*`` falls between two stages, the next stage is ``s*`` itself rather than the next size, so
+the pilot does not overshoot the optimum by a whole growth step.
+
 Works with any scikit-learn estimator; the residual variance of a classifier with
 ``predict_proba`` is the trace of the covariance of ``onehot(y) - p(X)``.
 """
@@ -100,6 +104,7 @@ def ramp_up(
     n_validation: int | None = None,
     sizes=None,
     n_unlabeled: float | None = None,
+    cap_at_estimate: bool = True,
     memory=None,
     random_state=None,
     verbose: int = 0,
@@ -120,6 +125,11 @@ def ramp_up(
     n_unlabeled : float, optional
         Size of the unlabelled pool, passed to :meth:`ScalingLaw.optimal_split` (keeps the
         ``Var(f)/N`` term).
+    cap_at_estimate : bool, default=True
+        When the current estimate ``s*`` lies between this stage and the next, make the next
+        stage ``s*`` itself instead of the next size, so the pilot stops at (about) the
+        estimated optimum instead of up to one growth factor past it. False runs the sizes as
+        given, as in the paper.
     memory : None, str, path-like, FitCache or joblib.Memory, optional
         Cache each stage's fitted model and its validation predictions on disk
         (:class:`~sklearn_llmrect.caching.CachedEstimator`), so that an interrupted pilot
@@ -170,8 +180,11 @@ def ramp_up(
     var_y = _label_variance(estimator, y)
 
     result = RampUpResult(0, pool[:0], validation, pool)
-    for stage, size in enumerate(tqdm(sizes, desc="ramp-up", disable=verbose <= 0)):
+    sizes = list(sizes)
+    progress = tqdm(total=len(sizes), desc="ramp-up", disable=verbose <= 0)
+    for stage, size in enumerate(sizes):  # ``sizes`` may shrink ahead of the loop: see below
         model = clone(estimator).fit(take_rows(X, pool[:size]), y[pool[:size]])
+        progress.update(1)
         result.sizes.append(size)
         result.residual_variances.append(residual_variance(model, X_validation, y_validation))
         result.estimator, result.n_finetune = model, size
@@ -185,8 +198,11 @@ def ramp_up(
         if s_star <= size:
             result.stop_reason = f"estimated s* = {s_star} <= current size {size}"
             break
+        if cap_at_estimate and stage + 1 < len(sizes) and s_star < sizes[stage + 1]:
+            sizes[stage + 1] = s_star  # do not overshoot the optimum by a whole growth step
     else:
         result.stop_reason = f"ran every size; the last estimate of s* was {s_star}"
+    progress.close()
     result.finetune_indices = pool[: result.n_finetune]
     result.rectify_indices = pool[result.n_finetune :]
     if wrapped:

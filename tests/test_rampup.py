@@ -44,6 +44,7 @@ def test_stops_at_the_first_stage_past_the_papers_optimum():
         y,
         n_validation=4_000,
         sizes=[100, 200, 400, 800, 1600, 3200, 6400],
+        cap_at_estimate=False,  # the paper's schedule
         random_state=0,
     )
     assert result.n_finetune == 1600
@@ -53,6 +54,16 @@ def test_stops_at_the_first_stage_past_the_papers_optimum():
     assert "<= current size 1600" in result.stop_reason
     law = result.scaling_law
     assert law.alpha_ == pytest.approx(0.21, abs=0.15) and law.r2_ > 0.9
+
+
+def test_capped_schedule_stops_near_the_optimum_instead_of_a_growth_step_past_it():
+    X, y = _law_data(14_000)
+    sizes = [100, 200, 400, 800, 1600, 3200, 6400]
+    result = ramp_up(LawRegressor(), X, y, n_validation=4_000, sizes=sizes, random_state=0)
+    assert result.sizes[:4] == [100, 200, 400, 800]
+    assert 800 < result.n_finetune < 1600  # the paper's schedule keeps 1,600
+    assert abs(result.n_finetune - 1028) / 1028 < 0.2
+    assert result.optimal_sizes[-1] <= result.n_finetune
 
 
 def test_indices_partition_the_labels_and_the_kept_model_saw_only_its_rows():
