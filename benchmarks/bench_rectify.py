@@ -25,7 +25,10 @@ fine-tuning itself enters only through ``--seeds`` seeds. Compared, at n in {200
 - ``FT+PPI (variance, rule s)``: variance-loss fine-tune, PPI at the split chosen by the ramp-up
   rule, run exactly as :func:`sklearn_llmrect.rampup.ramp_up` runs it on the cached nested models
   (the package's default stage sizes 16, 32, 64, ...; validation labels charged to the budget;
-  the law refitted after each stage; stop once s* is no larger than the current stage).
+  the law refitted after each stage; an estimate s* between two stages becomes the next stage,
+  snapped to the grid 16 * 2^(k/4) so its model is cached once; stop once s* is no larger than
+  the current stage). The regret compares with the best of the default sizes, so it can be
+  negative when the rule's capped stage beats them.
 - ``FT+PPI++ (variance, rule s)``: the same with power tuning (the package default).
 - ``cross-fit (variance, K=2)`` at n = 500 only: a bank of ``--cross-blocks`` disjoint blocks of
   250 labels with one model per block; every pair of blocks is a replication (fold models are
@@ -199,15 +202,34 @@ def _ppi_py_row(y, f, rectify, rest, method, truth, pool_truth) -> dict:
     return _row((low + high) / 2, low, high, truth, pool_truth)
 
 
-def rule_split(sizes, residual_variances, var_y, n_available, n_unlabeled) -> tuple[int, int]:
-    """The ramp-up rule on precomputed stages: (s*, the stage it stopped at)."""
-    s_star = sizes[-1]
-    for stage in range(2, len(sizes)):
-        law = ScalingLaw().fit(sizes[: stage + 1], residual_variances[: stage + 1], var_y=var_y)
+def snap(size: float) -> int:
+    """The nearest size of the fine grid 16 * 2^(k/4), so capped stages reuse cached models."""
+    k = max(0, round(4 * np.log2(max(size, 16) / 16)))
+    return int(round(16 * 2 ** (k / 4)))
+
+
+def rule_split(
+    sizes, residual_for, var_y, n_available, n_unlabeled
+) -> tuple[int, int, list[int]]:
+    """The ramp-up rule as ``ramp_up`` runs it -> (s*, the stage it stopped at, stages run).
+
+    ``residual_for(size)`` is the validation residual variance of the model fine-tuned on the
+    first ``size`` rows. As in ``ramp_up(cap_at_estimate=True)``, an estimate ``s*`` between two
+    stages makes ``s*`` the next stage, here snapped to the fine grid (at most 9% away).
+    """
+    sizes, run, residuals = list(sizes), [], []
+    for stage, size in enumerate(sizes):
+        run.append(size)
+        residuals.append(residual_for(size))
+        if stage < 2:
+            continue
+        law = ScalingLaw().fit(run, residuals, var_y=var_y)
         s_star = int(law.optimal_split(n_available, n_unlabeled=n_unlabeled))
-        if s_star <= sizes[stage]:
-            return s_star, sizes[stage]
-    return s_star, sizes[-1]
+        if s_star <= size:
+            return s_star, size, run
+        if stage + 1 < len(sizes) and s_star < sizes[stage + 1]:
+            sizes[stage + 1] = min(max(snap(s_star), size + 1), sizes[stage + 1])
+    return s_star, sizes[-1], run
 
 
 # -- the benchmark -----------------------------------------------------------------------------
@@ -233,6 +255,17 @@ def run_dataset(name, args) -> dict:
                 predictions[loss, size, seed] = finetuned_predictions(
                     name, texts, ratings, rows, loss, seed, pool_texts
                 )
+
+    def variance_model(size, seed):
+        """Predictions of the variance-loss model on the first ``size`` rows (fitted lazily:
+        the rule's capped stages are off the grid)."""
+        if ("variance", size, seed) not in predictions:
+            rows = pool[orders[seed][:size]]
+            predictions["variance", size, seed] = finetuned_predictions(
+                name, texts, ratings, rows, "variance", seed, pool_texts
+            )
+        return predictions["variance", size, seed]
+
     unseen = orders[seeds[0]][max(grid) :]
     residual_by_size = {
         str(size): float(np.var(y[unseen] - predictions["variance", size, seeds[0]][unseen]))
@@ -290,19 +323,20 @@ def run_dataset(name, args) -> dict:
             # after each stage, stop once s* <= the current size; that stage's model is used and
             # the labels left after fine-tuning and validation rectify it.
             validation = draw[:n_validation]
-            residual = [
-                float(np.var(y[validation] - predictions["variance", size, seed][validation]))
-                for size in sizes
-            ]
-            s_star, chosen = rule_split(
-                sizes, residual, float(np.var(y[labelled])), n - n_validation, len(pool) - n
+
+            def residual_for(size, seed=seed, validation=validation):
+                f = variance_model(size, seed)
+                return float(np.var(y[validation] - f[validation]))
+
+            s_star, chosen, stages = rule_split(
+                sizes, residual_for, float(np.var(y[labelled])), n - n_validation, len(pool) - n
             )
             rectify = np.concatenate([order[chosen : max(sizes)], draw[n_validation:]])
             rectify = replications.choice(rectify, n - n_validation - chosen, replace=False)
             used = np.concatenate([order[:chosen], validation, rectify])
             rest = np.setdiff1d(np.arange(len(pool)), used)
-            record["rule"] = {"s_star": s_star, "chosen": chosen}
-            f = predictions["variance", chosen, seed]
+            record["rule"] = {"s_star": s_star, "chosen": chosen, "stages": stages}
+            f = variance_model(chosen, seed)
             for method, label in (("ppi", "ppi var"), ("ppi++", "ppi++ var")):
                 record["rule"][label] = _ppi_row(y, f, rectify, rest, method, truth, pool_truth)
                 record["rule"][label + " (ppi_py)"] = _ppi_py_row(
