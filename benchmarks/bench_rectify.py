@@ -27,7 +27,9 @@ fine-tuning itself enters only through ``--seeds`` seeds. Compared, at n in {200
   (the package's default stage sizes 16, 32, 64, ...; validation labels charged to the budget;
   the law refitted after each stage; an estimate s* between two stages becomes the next stage,
   snapped to the grid 16 * 2^(k/4) so its model is cached once; stop once s* is no larger than
-  the current stage). The regret compares with the best of the default sizes, so it can be
+  the current stage; when the kept model's validation residual variance predicts a wider
+  interval than the classical mean of all non-validation labels, that classical mean, as the
+  package falls back to it). The regret compares with the best of the default sizes, so it can be
   negative when the rule's capped stage beats them.
 - ``FT+PPI++ (variance, rule s)``: the same with power tuning (the package default).
 - ``cross-fit (variance, K=2)`` at n = 500 only: a bank of ``--cross-blocks`` disjoint blocks of
@@ -202,15 +204,26 @@ def _ppi_py_row(y, f, rectify, rest, method, truth, pool_truth) -> dict:
     return _row((low + high) / 2, low, high, truth, pool_truth)
 
 
+def rectifying_pays(residual, var_y, n_available, size, n_unlabeled) -> bool:
+    """``ramp_up``'s fallback test: PPI with the kept model against the classical mean."""
+    variance = residual / (n_available - size) + max(var_y - residual, 0.0) / n_unlabeled
+    return bool(variance < var_y / n_available)
+
+
 def snap(size: float) -> int:
     """The nearest size of the fine grid 16 * 2^(k/4), so capped stages reuse cached models."""
     k = max(0, round(4 * np.log2(max(size, 16) / 16)))
     return int(round(16 * 2 ** (k / 4)))
 
 
-def rule_split(
-    sizes, residual_for, var_y, n_available, n_unlabeled
-) -> tuple[int, int, list[int]]:
+def _ppi_py_classical_row(labels, truth, pool_truth) -> dict:
+    import ppi_py
+
+    low, high = ppi_py.classical_mean_ci(labels, alpha=1 - CONFIDENCE)
+    return _row((low + high) / 2, float(low), float(high), truth, pool_truth)
+
+
+def rule_split(sizes, residual_for, var_y, n_available, n_unlabeled) -> tuple[int, int, list[int]]:
     """The ramp-up rule as ``ramp_up`` runs it -> (s*, the stage it stopped at, stages run).
 
     ``residual_for(size)`` is the validation residual variance of the model fine-tuned on the
@@ -335,13 +348,26 @@ def run_dataset(name, args) -> dict:
             rectify = replications.choice(rectify, n - n_validation - chosen, replace=False)
             used = np.concatenate([order[:chosen], validation, rectify])
             rest = np.setdiff1d(np.arange(len(pool)), used)
-            record["rule"] = {"s_star": s_star, "chosen": chosen, "stages": stages}
             f = variance_model(chosen, seed)
+            pays = rectifying_pays(
+                residual_for(chosen),
+                float(np.var(y[labelled])),
+                n - n_validation,
+                chosen,
+                len(pool) - n,
+            )
+            record["rule"] = {
+                "s_star": s_star, "chosen": chosen if pays else 0, "stages": stages, "pays": pays
+            }  # fmt: skip
             for method, label in (("ppi", "ppi var"), ("ppi++", "ppi++ var")):
-                record["rule"][label] = _ppi_row(y, f, rectify, rest, method, truth, pool_truth)
-                record["rule"][label + " (ppi_py)"] = _ppi_py_row(
-                    y, f, rectify, rest, method, truth, pool_truth
-                )
+                if pays:
+                    row = _ppi_row(y, f, rectify, rest, method, truth, pool_truth)
+                    row_ppi_py = _ppi_py_row(y, f, rectify, rest, method, truth, pool_truth)
+                else:  # the package's fallback: the classical mean of the non-validation labels
+                    kept = np.concatenate([order[:chosen], rectify])
+                    row = _interval_row(classical_mean(y[kept]), truth, pool_truth)
+                    row_ppi_py = _ppi_py_classical_row(y[kept], truth, pool_truth)
+                record["rule"][label], record["rule"][label + " (ppi_py)"] = row, row_ppi_py
             records.append(record)
     cross = (
         None

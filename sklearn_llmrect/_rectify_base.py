@@ -139,6 +139,8 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
 
         if self.allocation == "auto":
             model, finetune, validation, rectify = self._ramp_up(X, y, used, estimator, rng)
+            if not self.ramp_up_.fine_tuning_pays:
+                return self._fall_back_to_classical(model, y, validation, used)
         else:
             n_finetune = n_finetune_for(self.allocation, n_used)
             order = rng.permutation(used)
@@ -223,6 +225,21 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         self.rectify_predictions_ = np.asarray(preds.labeled, dtype=float)
         self.unlabeled_predictions_ = np.asarray(preds.unlabeled, dtype=float).mean(axis=1)
         self.result_ = self._crossfit_result(y[used], preds)
+        return self._store_result()
+
+    def _fall_back_to_classical(self, model, y, validation, used):
+        """The ramp-up found that fine-tuning does not pay (s* = 0): the classical mean.
+
+        Every label outside the validation set enters, the ramp-up's training rows included:
+        they are a uniform sample like the rest, and the model trained on them is not used.
+        """
+        rectify = np.setdiff1d(used, validation)
+        self.estimator_ = unwrap(model)
+        self.finetune_indices_ = used[:0]
+        self.validation_indices_ = validation
+        self.rectify_indices_ = rectify
+        self.n_finetune_, self.n_validation_, self.n_rectify_ = 0, len(validation), len(rectify)
+        self.result_ = self._classical_result(y[rectify])
         return self._store_result()
 
     def _fit_without_pool(self, X, y, used, estimator, prefitted):

@@ -41,7 +41,11 @@ DOC_PARAMETERS = """
 
 DOC_ATTRIBUTES = """
     estimator_ : estimator
-        The fine-tuned model (for ``method="cross"``, the average of the fold models).
+        The fine-tuned model (for ``method="cross"``, the average of the fold models). When
+        the ramp-up finds that fine-tuning does not pay (``ramp_up_.fine_tuning_pays`` is
+        False), the estimate is the classical mean of every label outside the validation set
+        (``n_finetune_ = 0``, ``lambda_ = 0``) and this is the last stage's model, for
+        ``predict`` only.
     estimators_ : list of estimators
         Only with ``method="cross"``: the K fold models.
     result_ : {result}

@@ -82,6 +82,11 @@ class RampUpResult:
     estimator : estimator
         The model fine-tuned on ``finetune_indices``.
     stop_reason : str
+    fine_tuning_pays : bool
+        Whether ``estimator``, rectified with the ``n - n_v - s`` labels left, is predicted to
+        beat the classical mean of all ``n - n_v`` labels outside the validation set (see
+        :func:`ramp_up`). When False, the rectified meta-estimators report that classical mean
+        instead, and keep ``estimator`` for prediction only.
     """
 
     n_finetune: int
@@ -94,6 +99,7 @@ class RampUpResult:
     scaling_law: ScalingLaw | None = None
     estimator: object = None
     stop_reason: str = ""
+    fine_tuning_pays: bool = True
 
 
 def ramp_up(
@@ -142,6 +148,10 @@ def ramp_up(
     Returns
     -------
     RampUpResult
+        With ``fine_tuning_pays`` False when the kept model's measured validation residual
+        variance ``sigma^2`` predicts a PPI variance ``sigma^2 / (n - n_v - s) + Var(f) / N``
+        no smaller than the classical ``Var(Y) / (n - n_v)``: fine-tuning cost more labels than
+        it saved (the situation of the paper's Proposition 3, measured rather than extrapolated).
 
     Examples
     --------
@@ -203,11 +213,24 @@ def ramp_up(
     else:
         result.stop_reason = f"ran every size; the last estimate of s* was {s_star}"
     progress.close()
+    result.fine_tuning_pays = _rectifying_pays(result, var_y, n_available, n_unlabeled)
     result.finetune_indices = pool[: result.n_finetune]
     result.rectify_indices = pool[result.n_finetune :]
     if wrapped:
         result.estimator = result.estimator.estimator_
     return result
+
+
+def _rectifying_pays(result, var_y, n_available, n_unlabeled) -> bool:
+    """PPI variance of the kept model from its measured validation residual variance,
+    ``sigma^2 / (n_available - s) + Var(f) / N``, against the classical ``var_y / n_available``.
+    ``Var(f)`` is taken as ``max(var_y - sigma^2, 0)``, as in :meth:`ScalingLaw.predicted_variance`.
+    """
+    residual = result.residual_variances[-1]
+    variance = residual / (n_available - result.n_finetune)
+    if n_unlabeled:
+        variance += max(var_y - residual, 0.0) / n_unlabeled
+    return bool(variance < var_y / n_available)
 
 
 def _label_variance(estimator, y) -> float:

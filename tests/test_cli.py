@@ -80,7 +80,13 @@ def test_estimate_prints_the_table_and_writes_json_report_and_predictions(
         capsys,
     )  # fmt: skip
     assert code == 0, err
-    for row in ("classical (human labels only)", "PPI++ with the zero-shot model", "fine-tuned"):
+    # a randomly initialised model gains nothing from fine-tuning: the law says s* = 0 and the
+    # third row falls back to the classical mean of the labels outside the validation set
+    for row in (
+        "classical (human labels only)",
+        "PPI++ with the zero-shot model",
+        "classical (no fine-tuning gain)",
+    ):
         assert row in out
     assert "95% interval" in out and "eff. n" in out
     assert "why: ramp-up pilot" in out and "unlabelled pool: 64 rows" in out
@@ -91,17 +97,34 @@ def test_estimate_prints_the_table_and_writes_json_report_and_predictions(
         "PPI++ with the zero-shot model",
     ]
     split = report["split"]
-    assert split["n_finetune"] + split["n_validation"] + split["n_rectify"] == 96
-    assert report["ramp_up"]["sizes"] and report["width_curve"]["chosen"] == split["n_finetune"]
+    assert split["n_finetune"] == 0 and not report["ramp_up"]["fine_tuning_pays"]
+    assert split["n_validation"] + split["n_rectify"] == 96
+    assert report["ramp_up"]["sizes"] and report["width_curve"]["chosen"] == 0
+    assert report["residuals"] is None  # no model was rectified
     assert report["context"]["prompt"] == "Words: {text}\nScore:"
     page = out_html.read_text()
-    assert page.startswith("<!DOCTYPE html>") and page.count("data:image/png;base64,") == 4
+    assert page.startswith("<!DOCTYPE html>") and page.count("data:image/png;base64,") == 3
     table = pd.read_csv(out_csv)
-    assert set(table["role"]) == {"finetune", "validation", "rectify", "unlabelled"}
+    assert set(table["role"]) == {"validation", "rectify", "unlabelled"}
+    assert "fine_tuned" not in table  # the fallback rectified no fine-tuned model
+    assert table["zero_shot"].notna().all() and "other" in table
+
+
+def test_saved_predictions_of_a_fine_tuned_model_are_given_only_where_it_is_held_out(
+    data_dir, fast_args, tmp_path, capsys
+):
+    out_csv = tmp_path / "p.csv"
+    code, _, err = _run(
+        ["estimate", str(data_dir / "scores.csv"), "--text", "text", "--label", "label",
+         "--allocation", "40", "--no-zero-shot", *fast_args, "--save-predictions", str(out_csv)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    table = pd.read_csv(out_csv)
+    assert set(table["role"]) == {"finetune", "rectify", "unlabelled"}
     held_out = table["role"].isin(["rectify", "unlabelled"])
     assert table.loc[held_out, "fine_tuned"].notna().all()
     assert table.loc[~held_out, "fine_tuned"].isna().all()
-    assert table["zero_shot"].notna().all() and "other" in table
 
 
 @pytest.mark.parametrize(

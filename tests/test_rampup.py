@@ -52,6 +52,7 @@ def test_stops_at_the_first_stage_past_the_papers_optimum():
     assert result.optimal_sizes[:2] == [None, None]
     assert 800 < result.optimal_sizes[-1] <= 1600
     assert "<= current size 1600" in result.stop_reason
+    assert result.fine_tuning_pays
     law = result.scaling_law
     assert law.alpha_ == pytest.approx(0.21, abs=0.15) and law.r2_ > 0.9
 
@@ -84,6 +85,15 @@ def test_useless_fine_tuning_stops_at_the_first_fitted_stage():
     result = ramp_up(LawRegressor(a=0.5, alpha=0.5, b=15.0), X, y, random_state=0)
     assert len(result.sizes) == 3
     assert result.optimal_sizes[-1] <= result.sizes[-1]
+    # residual variance about 15 against Var(Y) = 16: rectifying the 64-label model with the
+    # other 2,636 labels still beats the classical mean of all 2,700 (15/2636 < 16/2700)
+    assert result.fine_tuning_pays
+
+
+def test_a_model_worse_than_the_mean_does_not_pay():
+    X, y = _law_data(3_000, seed=2)
+    result = ramp_up(LawRegressor(a=0.5, alpha=0.5, b=17.0), X, y, random_state=0)
+    assert not result.fine_tuning_pays  # residual variance 17 > Var(Y) = 16
 
 
 def test_classifier_residual_variance_is_the_onehot_trace():

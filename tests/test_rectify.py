@@ -6,6 +6,7 @@ from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from sklearn_llmrect.inference import (
     ClassSharesResult,
@@ -191,6 +192,42 @@ def test_auto_allocation_classifier():
     assert model.n_validation_ == 30
     assert model.n_finetune_ + model.n_rectify_ + model.n_validation_ == 300
     assert model.estimate_.sum() == pytest.approx(1.0, abs=1e-8)
+
+
+def _noise_data(rng, n_labeled=300, n_unlabeled=300):
+    """Features that carry no signal: no fine-tuning share can beat the classical mean."""
+    X = rng.normal(size=(n_labeled + n_unlabeled, 2))
+    y = rng.normal(size=n_labeled + n_unlabeled)
+    y_observed = y.copy()
+    y_observed[n_labeled:] = np.nan
+    return X, y, y_observed
+
+
+def test_auto_falls_back_to_the_classical_mean_when_fine_tuning_does_not_pay():
+    X, y, y_observed = _noise_data(np.random.default_rng(0))
+    model = RectifiedRegressor(KNeighborsRegressor(5), random_state=0).fit(X, y_observed)
+    assert not model.ramp_up_.fine_tuning_pays
+    assert model.n_finetune_ == 0 and len(model.finetune_indices_) == 0
+    # every label outside the validation set, the ramp-up's training rows included
+    expected_rows = np.setdiff1d(np.arange(300), model.validation_indices_)
+    np.testing.assert_array_equal(model.rectify_indices_, expected_rows)
+    assert model.n_rectify_ + model.n_validation_ == 300
+    reference = classical_mean(y[expected_rows])
+    assert model.estimate_ == pytest.approx(reference.estimate, abs=1e-12)
+    np.testing.assert_allclose(model.confidence_interval_, reference.confidence_interval)
+    assert model.lambda_ == 0 and model.rectify_predictions_ is None
+    assert model.predict(X[:3]).shape == (3,)  # the last stage's model, kept for predict
+
+
+def test_classifier_falls_back_to_the_classical_shares():
+    rng = np.random.default_rng(1)
+    X, _, _ = _noise_data(rng)
+    labels = rng.integers(0, 3, size=600)
+    labels[300:] = -1
+    model = RectifiedClassifier(KNeighborsClassifier(5), random_state=0).fit(X, labels)
+    assert not model.ramp_up_.fine_tuning_pays and model.n_finetune_ == 0
+    reference = classical_class_shares(labels[model.rectify_indices_], classes=[0, 1, 2])
+    np.testing.assert_allclose(model.estimate_, reference.estimates, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------- cross

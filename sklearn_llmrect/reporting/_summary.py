@@ -70,6 +70,8 @@ def method_label(rectified) -> str:
         return "classical (no unlabelled rows)"
     if rectified.method == "cross":
         return "cross-fitted PPI"
+    if rectified.ramp_up_ is not None and not rectified.ramp_up_.fine_tuning_pays:
+        return "classical (no fine-tuning gain)"
     prefix = "fine-tuned + " if rectified.n_finetune_ > 0 else "rectified "
     return prefix + _METHOD_TITLES[rectified.method]
 
@@ -114,8 +116,11 @@ def split_reason(rectified) -> str:
             f"; the scaling law Var(Y - f_s) = {law.a_:.3g} s^-{law.alpha_:.3g} + {_small(law.b_)} "
             f"(R^2 {law.r2_:.2f}) puts the best split at s* = {ramp.optimal_sizes[-1]}"
         )
-        if ramp.optimal_sizes[-1] == 0:
-            text += " (no fine-tuning share is predicted to beat the classical mean)"
+    if not ramp.fine_tuning_pays:
+        return text + (
+            "; no fine-tuning share is predicted to beat the classical mean, so the estimate is "
+            f"the classical mean of the {r.n_rectify_} labels outside the validation set."
+        )
     return text + f"; stopped at s = {r.n_finetune_} ({ramp.stop_reason})."
 
 
@@ -277,6 +282,7 @@ def estimate_report(
             "residual_variances": ramp.residual_variances,
             "optimal_sizes": ramp.optimal_sizes,
             "stop_reason": ramp.stop_reason,
+            "fine_tuning_pays": ramp.fine_tuning_pays,
         },
         "scaling_law": None
         if law is None
