@@ -154,7 +154,11 @@ def render_html(report: dict) -> str:
             "Needs the scaling law of a ramp-up pilot (allocation='auto').",
         ),
         "<h2>Residuals of the fine-tuned model (rectification rows)</h2>",
-        _image(_plots.residual_plot(report), "residuals", "No rectification rows."),
+        _image(
+            _plots.residual_plot(report),
+            "residuals",
+            "No fine-tuned model was rectified, so there are no held-out residuals to show.",
+        ),
     ]
     if report.get("notes"):
         parts.append("<h2>Notes</h2><ul>")

@@ -121,6 +121,8 @@ def width_plot(report: dict) -> bytes | None:
         )
     chosen, optimum = curve["chosen"], curve["optimum"]
     chosen_width = np.interp(chosen / n, share, width)
+    if chosen == 0 and curve.get("no_finetune_width") is not None:
+        chosen_width = curve["no_finetune_width"]  # s = 0 is the classical mean, not PPI
     ax.axvline(chosen / n, color=_COLORS[3], linestyle="--", linewidth=1)
     ax.plot(
         chosen / n,
@@ -137,7 +139,7 @@ def width_plot(report: dict) -> bytes | None:
             color=_COLORS[2],
             label=f"law's optimum s* = {optimum}",
         )
-    rows = [r for r in report["estimates"] if r["label"].startswith("fine-tuned")]
+    rows = [r for r in report["estimates"] if r["label"] == report["split"]["label"]]
     if rows and report["task"] == "regression" and rows[0]["width"] is not None:
         ax.plot(
             chosen / n,
@@ -145,7 +147,7 @@ def width_plot(report: dict) -> bytes | None:
             "x",
             color="black",
             markersize=8,
-            label="realised width (PPI++)",
+            label=f"realised width ({rows[0]['label']})",
         )
     ax.set_xlabel("share of the labels that fine-tune (s / n)")
     ylabel = "interval width"

@@ -273,6 +273,7 @@ def estimate_report(
             "n_unlabeled": r.n_unlabeled_,
             "allocation": r.allocation,
             "method": r.method,
+            "label": method_label(r),
             "reason": split_reason(r),
         },
         "ramp_up": None
