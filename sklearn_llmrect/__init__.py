@@ -20,6 +20,13 @@ _PUBLIC = {
     "LLMAnnotator": "annotators",
     "OpenAICompatibleAnnotator": "annotators",
     "TextEmbedder": "embeddings",
+    "RevisedLabelClassifier": "revision",
+    "RevisedLabelRegressor": "revision",
+    "ErrorAudit": "revision",
+    "TargetedReviser": "revision",
+    "DataEfficiencyEstimator": "efficiency",
+    "LowConfidenceSelector": "selection",
+    "learning_curve_auc": "efficiency",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -7,6 +7,8 @@ meta-estimators do), the returned indices refer to rows of ``X`` and are never l
 * :class:`EEQSelector`: IMFL's exploration-exploitation query (uncertainty pre-filter, k-means
   diversity, the most uncertain point per cluster);
 * :class:`RandomSelector`, :class:`UncertaintySelector`, :class:`DiversitySelector`: baselines;
+* :class:`LowConfidenceSelector`, :func:`confidence`: the bottom quantile of the model's confidence
+  in its own answer, then a seeded sample (CoS-Low's selection, Je & Raffel, arXiv:2512.24991);
 * :class:`HumanLLMSplit`: which of a round's queries go to humans and which to the LLM;
 * :class:`HumanBatchSchedule`: the decaying human batch and the growing LLM batch per round;
 * :func:`uncertainty`: least confidence, margin, entropy; ensemble or dropout spread for
@@ -23,6 +25,7 @@ of Language Model with Sparse Human Supervision. NeurIPS. arXiv:2310.20153.
 from ._base import BaseSelector, labeled_mask
 from ._baselines import DiversitySelector, RandomSelector, UncertaintySelector
 from ._eeq import EEQSelector
+from ._low_confidence import LowConfidenceSelector, confidence
 from ._probabilistic import inclusion_probabilities, ipw_class_shares
 from ._schedule import HumanBatchSchedule, HumanLLMSplit
 from ._uncertainty import uncertainty
@@ -33,8 +36,10 @@ __all__ = [
     "EEQSelector",
     "HumanBatchSchedule",
     "HumanLLMSplit",
+    "LowConfidenceSelector",
     "RandomSelector",
     "UncertaintySelector",
+    "confidence",
     "inclusion_probabilities",
     "ipw_class_shares",
     "labeled_mask",
