@@ -149,16 +149,14 @@ def load_task(name):
 
         return load_fpb()
     if name.startswith("headlines_"):
-        frame = pd.read_csv(
-            DATA / "gold_news_headlines" / "gold-dataset-sinha-khandait.tsv", sep="\t"
-        ).drop_duplicates("News")
+        from benchmarks.bench_multifidelity import load_headlines
+
         column = {
             "up": "Price Direction Up",
             "down": "Price Direction Down",
             "compare": "Asset Comparision",
         }[name.split("_", 1)[1]]
-        texts = frame["News"].astype(str).str.strip().to_numpy(dtype=object)
-        return texts, np.where(frame[column].to_numpy() == 1, "yes", "no")
+        return load_headlines(n_max=None, column=column)
     if name in ("emobank_v", "emobank_a"):
         column = "V" if name == "emobank_v" else "A"
         frame = pd.read_csv(DATA / "emobank" / "emobank.csv").dropna(subset=["text", column])

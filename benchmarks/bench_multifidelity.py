@@ -99,13 +99,17 @@ def load_fpb():
     return np.asarray(texts, dtype=object), np.asarray(labels)
 
 
-def load_headlines(n_max=5000, seed=0):
+def load_headlines(n_max=5000, seed=0, column="Price Direction Up"):
+    """Deduplicated headlines with "yes"/"no" for ``column``; a seeded sample of ``n_max``
+    of them in file order (None: all)."""
     import pandas as pd
 
     frame = pd.read_csv(DATA / "gold_news_headlines" / "gold-dataset-sinha-khandait.tsv", sep="\t")
     frame = frame.drop_duplicates("News")
     texts = frame["News"].astype(str).str.strip().to_numpy(dtype=object)
-    labels = np.where(frame["Price Direction Up"].to_numpy() == 1, "yes", "no")
+    labels = np.where(frame[column].to_numpy() == 1, "yes", "no")
+    if n_max is None:
+        return texts, labels
     rows = np.sort(np.random.default_rng(seed).choice(len(texts), min(n_max, len(texts)), False))
     return texts[rows], labels[rows]
 

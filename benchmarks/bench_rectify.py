@@ -68,7 +68,7 @@ import numpy as np
 from sklearn_llmrect.allocation import ScalingLaw
 from sklearn_llmrect.datasets import load_vader_snippets
 from sklearn_llmrect.inference import classical_mean, crossfit_ppi_mean, ppi_mean
-from sklearn_llmrect.rampup import default_ramp_sizes
+from sklearn_llmrect.rampup import default_ramp_sizes, rectification_pays
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -202,12 +202,6 @@ def _ppi_py_row(y, f, rectify, rest, method, truth, pool_truth) -> dict:
     low, high = ppi_py.ppi_mean_ci(y[rectify], f[rectify], f[rest], alpha=1 - CONFIDENCE, lam=lam)
     low, high = float(np.ravel(low)[0]), float(np.ravel(high)[0])
     return _row((low + high) / 2, low, high, truth, pool_truth)
-
-
-def rectifying_pays(residual, var_y, n_available, size, n_unlabeled) -> bool:
-    """``ramp_up``'s fallback test: PPI with the kept model against the classical mean."""
-    variance = residual / (n_available - size) + max(var_y - residual, 0.0) / n_unlabeled
-    return bool(variance < var_y / n_available)
 
 
 def snap(size: float) -> int:
@@ -349,7 +343,7 @@ def run_dataset(name, args) -> dict:
             used = np.concatenate([order[:chosen], validation, rectify])
             rest = np.setdiff1d(np.arange(len(pool)), used)
             f = variance_model(chosen, seed)
-            pays = rectifying_pays(
+            pays = rectification_pays(
                 residual_for(chosen),
                 float(np.var(y[labelled])),
                 n - n_validation,

@@ -33,7 +33,13 @@ from ._validation import n_rows, take_rows
 from .allocation import ScalingLaw
 from .caching import CachedEstimator, check_memory
 
-__all__ = ["RampUpResult", "ramp_up", "residual_variance", "default_ramp_sizes"]
+__all__ = [
+    "RampUpResult",
+    "ramp_up",
+    "rectification_pays",
+    "residual_variance",
+    "default_ramp_sizes",
+]
 
 
 def residual_variance(estimator, X, y) -> float:
@@ -192,7 +198,7 @@ def ramp_up(
     result = RampUpResult(0, pool[:0], validation, pool)
     sizes = list(sizes)
     progress = tqdm(total=len(sizes), desc="ramp-up", disable=verbose <= 0)
-    for stage, size in enumerate(sizes):  # ``sizes`` may shrink ahead of the loop: see below
+    for stage, size in enumerate(sizes):  # a later size may be lowered to s*: see below
         model = clone(estimator).fit(take_rows(X, pool[:size]), y[pool[:size]])
         progress.update(1)
         result.sizes.append(size)
@@ -213,7 +219,9 @@ def ramp_up(
     else:
         result.stop_reason = f"ran every size; the last estimate of s* was {s_star}"
     progress.close()
-    result.fine_tuning_pays = _rectifying_pays(result, var_y, n_available, n_unlabeled)
+    result.fine_tuning_pays = rectification_pays(
+        result.residual_variances[-1], var_y, n_available, result.n_finetune, n_unlabeled
+    )
     result.finetune_indices = pool[: result.n_finetune]
     result.rectify_indices = pool[result.n_finetune :]
     if wrapped:
@@ -221,15 +229,31 @@ def ramp_up(
     return result
 
 
-def _rectifying_pays(result, var_y, n_available, n_unlabeled) -> bool:
-    """PPI variance of the kept model from its measured validation residual variance,
-    ``sigma^2 / (n_available - s) + Var(f) / N``, against the classical ``var_y / n_available``.
-    ``Var(f)`` is taken as ``max(var_y - sigma^2, 0)``, as in :meth:`ScalingLaw.predicted_variance`.
+def rectification_pays(
+    residual_variance: float,
+    var_y: float,
+    n_available: int,
+    n_finetune: int,
+    n_unlabeled: float | None = None,
+) -> bool:
+    """Whether a model fine-tuned on ``n_finetune`` of ``n_available`` labels, rectified with
+    the rest, is predicted to beat the classical mean of all ``n_available`` labels.
+
+    Compares the PPI variance ``sigma^2 / (n_available - n_finetune) + Var(f) / N`` (``sigma^2``
+    the model's measured residual variance; ``Var(f)`` taken as ``max(var_y - sigma^2, 0)``, as
+    in :meth:`ScalingLaw.predicted_variance`; no second term without ``n_unlabeled``) with the
+    classical ``var_y / n_available``.
+
+    Examples
+    --------
+    >>> rectification_pays(15.0, 16.0, 2700, 64)  # 15 / 2636 < 16 / 2700
+    True
+    >>> rectification_pays(17.0, 16.0, 2700, 64)
+    False
     """
-    residual = result.residual_variances[-1]
-    variance = residual / (n_available - result.n_finetune)
+    variance = residual_variance / (n_available - n_finetune)
     if n_unlabeled:
-        variance += max(var_y - residual, 0.0) / n_unlabeled
+        variance += max(var_y - residual_variance, 0.0) / n_unlabeled
     return bool(variance < var_y / n_available)
 
 

@@ -27,7 +27,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from .._network import autocast, collate, length_sorted_batches, predict_outputs
+from .._network import autocast, collate, length_sorted_batches
 from .._validation import check_text_input
 
 __all__ = ["GradientSketch", "lora_b_gradients", "resolve_target_modules"]
@@ -92,15 +92,7 @@ def _projection_matrices(modules, r: int, n_projections: int, seed: int) -> list
 
 def _output_coefficients(estimator, ids, targets) -> torch.Tensor:
     """``c_i = dL / d output_i`` of the estimator's training loss over the whole set."""
-    outputs = predict_outputs(
-        estimator._network,
-        ids,
-        pad_id=estimator._tokenizer.pad_token_id,
-        batch_size=int(estimator.predict_batch_size),
-        device=estimator.device_,
-        dtype=estimator.dtype_,
-    )
-    outputs = torch.as_tensor(outputs, dtype=torch.float32).requires_grad_(True)
+    outputs = torch.as_tensor(estimator._raw_outputs(ids), dtype=torch.float32).requires_grad_(True)
     loss = estimator._training_loss()(outputs, torch.as_tensor(targets), None)
     (coefficients,) = torch.autograd.grad(loss, outputs)
     return coefficients
