@@ -262,6 +262,44 @@ def test_fit_recovers_noisy_parameters():
     assert fitted.var_y_ == 9.57
 
 
+def _multistart_least_squares_sse(sizes, variances, b_max):
+    """The authors' fitting recipe: a bounded non-linear solver from 18 starts."""
+    from scipy.optimize import least_squares
+
+    lower, upper = [1e-12, 0.02, 0.0], [np.inf, 1.5, b_max]
+    best = np.inf
+    for alpha0 in (0.05, 0.1, 0.2, 0.5, 0.9, 1.3):
+        for fraction in (0.0, 0.25, 0.75):
+            b0 = min(fraction * variances.min(), b_max)
+            a0 = max(variances.max() - b0, 1e-6) * sizes.min() ** alpha0
+            fitted = least_squares(
+                lambda p: p[0] * sizes ** -p[1] + p[2] - variances,
+                np.clip([a0, alpha0, b0], lower, upper),
+                bounds=(lower, upper),
+            )
+            best = min(best, float(np.sum(fitted.fun**2)))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_variable_projection_fit_is_never_worse_than_multistart_least_squares(seed):
+    rng = np.random.default_rng(seed)
+    sizes = np.sort(rng.choice(2.0 ** np.arange(3, 11), size=rng.integers(3, 8), replace=False))
+    a, alpha, b = rng.uniform(0.1, 20), rng.uniform(0.03, 1.4), rng.uniform(0, 3)
+    clean = a * sizes**-alpha + b
+    variances = np.maximum(
+        clean * (1 + rng.choice([0, 0.05, 0.3]) * rng.normal(size=sizes.size)), 0
+    )
+    b_max = float(variances.max() * rng.uniform(0.8, 3))
+    law = ScalingLaw(b_max=b_max).fit(sizes, variances)
+    reference = _multistart_least_squares_sse(sizes, variances, b_max)
+    assert law.sse_ <= reference * (1 + 1e-7) + 1e-14
+    assert law.sse_ == pytest.approx(
+        np.sum((law.predict(sizes) - variances) ** 2), rel=1e-9, abs=1e-15
+    )
+    assert law.a_ > 0 and 0.02 <= law.alpha_ <= 1.5 and 0 <= law.b_ <= b_max
+
+
 def test_fit_respects_bounds():
     sizes = np.array([10.0, 20, 40, 80, 160])
     fitted = ScalingLaw(alpha_bounds=(0.5, 0.6), b_max=0.1).fit(sizes, 3 * sizes**-0.2 + 1.0)
@@ -274,7 +312,7 @@ def test_fit_respects_bounds():
 
 def test_sklearn_conventions():
     estimator = ScalingLaw(alpha_bounds=(0.1, 1.0))
-    assert estimator.get_params() == {"alpha_bounds": (0.1, 1.0), "b_max": None, "max_nfev": 20000}
+    assert estimator.get_params() == {"alpha_bounds": (0.1, 1.0), "b_max": None}
     assert clone(estimator).get_params() == estimator.get_params()
     sizes = np.array([10.0, 20, 40, 80])
     assert estimator.fit(sizes, sizes**-0.5) is estimator
