@@ -8,6 +8,7 @@ labels, or cross-fitted) and checks whether its interval covers the true mean (s
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.neighbors import KNeighborsRegressor
 
 from sklearn_llmrect.rectify import RectifiedClassifier, RectifiedRegressor
 
@@ -63,3 +64,31 @@ def test_classifier_shares_cover_the_true_shares():
         low, high = model.confidence_interval_[list(model.classes_).index(1)]
         covered.append(low <= true_share <= high)
     assert abs(float(np.mean(covered)) - 0.95) <= 0.025
+
+
+def test_auto_allocation_covers_with_and_without_the_classical_fallback():
+    """``allocation="auto"`` chooses between rectifying and the classical mean from the data.
+
+    The ramp-up decides on its validation labels and the classical fallback then averages the
+    other labels, the ramp-up's training rows included, so the choice could bias the interval.
+    With a signal that a 15-nearest-neighbour model learns about half the time, both branches
+    and the whole must cover at the nominal level.
+    """
+    rng = np.random.default_rng(2024)
+    covered, fell_back = [], []
+    for _ in range(N_REPLICATIONS):
+        X = rng.normal(size=(800, 2))
+        y = TRUE_MEAN + 3.0 * np.sin(2 * X[:, 0]) + rng.normal(size=800)
+        y[200:] = np.nan
+        model = RectifiedRegressor(
+            KNeighborsRegressor(15), random_state=int(rng.integers(2**31))
+        ).fit(X, y)
+        low, high = model.confidence_interval_
+        covered.append(low <= TRUE_MEAN <= high)
+        fell_back.append(not model.ramp_up_.fine_tuning_pays)
+    covered, fell_back = np.array(covered), np.array(fell_back)
+    assert 0.3 <= fell_back.mean() <= 0.7, fell_back.mean()  # both branches are exercised
+    assert abs(covered.mean() - 0.95) <= 0.025, covered.mean()
+    # about 1,000 runs per branch: a binomial standard error of 0.7 points, 3.5 points is 5 of them
+    assert abs(covered[fell_back].mean() - 0.95) <= 0.035, covered[fell_back].mean()
+    assert abs(covered[~fell_back].mean() - 0.95) <= 0.035, covered[~fell_back].mean()
