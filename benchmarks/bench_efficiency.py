@@ -54,14 +54,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import shlex
 import sys
 import time
 import warnings
-from datetime import datetime, timezone
 from pathlib import Path
 
+import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -381,7 +379,7 @@ def main(argv=None):
     warnings.filterwarnings("ignore", message=".*longer than max_length.*")
     print(f"prompts longer than {args.max_length} tokens are cut (their end is kept)", flush=True)
     started = time.perf_counter()
-    load_average = os.getloadavg()[0]
+    load_average = _common.load_average()
     done_path = CACHE / f"results-{args.tag}.json"
     results = json.loads(done_path.read_text()) if done_path.exists() else {}
     for name in [] if args.report_only else args.tasks:
@@ -400,14 +398,9 @@ def main(argv=None):
             result[f"auc_{other}"] = task_auc(result, other)
     payload = {
         "question": "Does CoS-Low predict the learning-curve AUC (Je & Raffel, arXiv:2512.24991)?",
-        "command": " ".join(shlex.quote(a) for a in ["python", *sys.argv]),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "load_average_at_start": load_average,
-            "threads": args.threads,
-        },
+        "command": _common.command_line(),
+        "date": _common.utc_timestamp(),
+        "machine": _common.machine(threads=args.threads, load_average_at_start=load_average),
         "seconds_this_invocation": time.perf_counter() - started,
         "seconds_all_tasks": float(
             sum(r["stats"]["seconds"] + sum(r["curve_seconds"]) for r in results.values())

@@ -51,13 +51,11 @@ import argparse
 import hashlib
 import json
 import os
-import platform
-import shlex
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
+import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -408,7 +406,7 @@ def main(argv=None):  # noqa: C901 - one linear script
         human_sizes, n_test, seeds = [20, 60, 100], 200, [0]
     results = JsonCache(CACHE / f"results-{tag}.jsonl")
     started_all = time.perf_counter()
-    load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    load_average = _common.load_average()
     timings, llm_stats = {}, {}
 
     for name in [] if args.report_only else args.datasets:
@@ -473,7 +471,7 @@ def report(
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     suffix = "" if tag == "full" else "-quick"
-    command = " ".join(shlex.quote(a) for a in sys.argv)
+    command = _common.command_line()
     previous = out / f"multifidelity{suffix}.json"
     carried = {}
     if args.report_only and previous.exists():  # keep what the computing invocation measured
@@ -499,14 +497,8 @@ def report(
     payload = {
         "question": "Does IMFL (200 human + 800 LLM labels) beat 600 random human labels?",
         "command": command,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor(),
-            "cpu_count": os.cpu_count(),
-            "load_average_at_start": load_average,
-            "threads": args.threads,
-        },
+        "date": _common.utc_timestamp(),
+        "machine": _common.machine(threads=args.threads, load_average_at_start=load_average),
         "setup": {
             "budgets": budgets,
             "human_sizes": human_sizes,

@@ -56,13 +56,11 @@ import hashlib
 import json
 import os
 import platform
-import shlex
-import sys
 import time
 import warnings
-from datetime import datetime, timezone
 from pathlib import Path
 
+import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
 from sklearn_llmrect.allocation import ScalingLaw
@@ -684,10 +682,10 @@ def main(argv=None):
         datasets.append(dataset)
     summary = [row for dataset in datasets for row in summarise(dataset)]
     meta = {
-        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+        "command": _common.command_line(),
         "minutes": (time.perf_counter() - started) / 60,
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": _common.utc_timestamp(),
         "seeds": args.seeds,
         "replications": args.replications,
         "pool": args.pool,

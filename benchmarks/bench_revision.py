@@ -49,13 +49,11 @@ import argparse
 import hashlib
 import json
 import os
-import platform
-import shlex
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
+import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,7 +250,7 @@ def main(argv=None):
     CACHE.mkdir(parents=True, exist_ok=True)
     results = JsonCache(CACHE / f"results-{tag}-{digest}.jsonl")
     started = time.perf_counter()
-    load_average = os.getloadavg()[0]
+    load_average = _common.load_average()
     teachers = {}
     for name in args.datasets:
         for kind in args.teachers:
@@ -333,7 +331,7 @@ def report(results, teachers, args, config, seconds, load_average, tag):
                 "sim_beats_human_only": _mean_above(rows, "revised-sim", "human-only"),
             }
     previous = out / f"revision{'' if tag == 'full' else '-quick'}.json"
-    command = " ".join(shlex.quote(a) for a in sys.argv)
+    command = _common.command_line()
     total = float(sum(results[k]["seconds"] for k in results.data))
     carried = {}
     if args.report_only and previous.exists():  # keep what the computing invocation measured
@@ -343,13 +341,8 @@ def report(results, teachers, args, config, seconds, load_average, tag):
         "question": "Does a student on revised teacher labels beat the teacher and a student "
         "on the raw teacher labels?",
         "command": command,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "load_average_at_start": load_average,
-            "threads": args.threads,
-        },
+        "date": _common.utc_timestamp(),
+        "machine": _common.machine(threads=args.threads, load_average_at_start=load_average),
         "setup": {**config, "seeds": seeds, "teachers": TEACHERS},
         "seconds_all_conditions": total,
         "seconds_this_invocation": seconds,
