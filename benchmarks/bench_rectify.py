@@ -343,7 +343,7 @@ def run_dataset(name, args) -> dict:
             f = variance_model(chosen, seed)
             pays = rectification_pays(
                 residual_for(chosen),
-                float(np.var(y[labelled])),
+                float(np.var(y[validation])),
                 n - n_validation,
                 chosen,
                 len(pool) - n,

@@ -156,8 +156,9 @@ def ramp_up(
     RampUpResult
         With ``fine_tuning_pays`` False when the kept model's measured validation residual
         variance ``sigma^2`` predicts a PPI variance ``sigma^2 / (n - n_v - s) + Var(f) / N``
-        no smaller than the classical ``Var(Y) / (n - n_v)``: fine-tuning cost more labels than
-        it saved (the situation of the paper's Proposition 3, measured rather than extrapolated).
+        no smaller than the classical ``Var(Y) / (n - n_v)``, both variances measured on the
+        validation labels: fine-tuning cost more labels than it saved (the situation of the
+        paper's Proposition 3, measured rather than extrapolated).
 
     Examples
     --------
@@ -219,8 +220,15 @@ def ramp_up(
     else:
         result.stop_reason = f"ran every size; the last estimate of s* was {s_star}"
     progress.close()
+    # The baseline is measured on the same validation rows as the model: with a few dozen
+    # validation labels, their own label variance can differ from var_y by a quarter, more than
+    # a weak model's gain, whereas the paired ratio is precise exactly when the model is weak.
     result.fine_tuning_pays = rectification_pays(
-        result.residual_variances[-1], var_y, n_available, result.n_finetune, n_unlabeled
+        result.residual_variances[-1],
+        _label_variance(estimator, y_validation),
+        n_available,
+        result.n_finetune,
+        n_unlabeled,
     )
     result.finetune_indices = pool[: result.n_finetune]
     result.rectify_indices = pool[result.n_finetune :]
