@@ -355,8 +355,14 @@ def run_dataset(name, args) -> dict:
                 if pays:
                     row = _ppi_row(y, f, rectify, rest, method, truth, pool_truth)
                     row_ppi_py = _ppi_py_row(y, f, rectify, rest, method, truth, pool_truth)
-                else:  # the package's fallback: the classical mean of the non-validation labels
-                    kept = np.concatenate([order[:chosen], rectify])
+                else:  # the package's fallback: the classical mean of the non-validation labels.
+                    # A real run's training rows are a fresh uniform sample, but the cached
+                    # models' are the same rows in every replication (a fixed bias of the mean):
+                    # fresh rows that no model saw stand in for them.
+                    spare = np.setdiff1d(draw, np.concatenate([validation, rectify]))
+                    kept = np.concatenate(
+                        [replications.choice(spare, chosen, replace=False), rectify]
+                    )
                     row = _interval_row(classical_mean(y[kept]), truth, pool_truth)
                     row_ppi_py = _ppi_py_classical_row(y[kept], truth, pool_truth)
                 record["rule"][label], record["rule"][label + " (ppi_py)"] = row, row_ppi_py
