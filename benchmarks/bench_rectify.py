@@ -29,7 +29,8 @@ fine-tuning itself enters only through ``--seeds`` seeds. Compared, at n in {200
   snapped to the grid 16 * 2^(k/4) so its model is cached once; stop once s* is no larger than
   the current stage; when the kept model's validation residual variance predicts a wider
   interval than the classical mean of all non-validation labels, that classical mean, as the
-  package falls back to it). The regret compares with the best of the default sizes, so it can be
+  package falls back to it, with fresh unseen rows standing in for the cached models' fixed
+  training rows). The regret compares with the best of the default sizes, so it can be
   negative when the rule's capped stage beats them.
 - ``FT+PPI++ (variance, rule s)``: the same with power tuning (the package default).
 - ``cross-fit (variance, K=2)`` at n = 500 only: a bank of ``--cross-blocks`` disjoint blocks of
