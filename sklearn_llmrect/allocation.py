@@ -59,7 +59,7 @@ class ScalingLaw(BaseEstimator):
     The authors' code runs a non-linear solver from several starts; here the fit uses variable
     projection: for each exponent ``alpha`` the best ``(a, b)`` within their bounds is exact
     (the model is linear in them), and the exponent is found on a dense grid polished by a
-    bounded Brent search: the same optimum, several times faster (`_power_law_fit`).
+    bounded Brent search: the same optimum, several times faster.
     ``optimal_split`` then solves the paper's Theorem 1.
 
     Parameters
