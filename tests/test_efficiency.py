@@ -371,16 +371,14 @@ def test_measure_learning_curve_nested_cached_and_resumed(tmp_path):
     X = rng.normal(size=(260, 3))
     y = (X[:, 0] + 0.5 * rng.normal(size=260) > 0).astype(int)
     cache = tmp_path / "curve.jsonl"
-    curve = measure_learning_curve(
-        KNeighborsClassifier(1),
-        X[:200],
-        y[:200],
-        [4, 16, 64, 200],
-        X[200:],
-        y[200:],
-        cache=cache,
-        verbose=0,
-    )
+
+    def measure():
+        return measure_learning_curve(
+            KNeighborsClassifier(1), X[:200], y[:200], [4, 16, 64, 200], X[200:], y[200:],
+            cache=cache, verbose=0,
+        )  # fmt: skip
+
+    curve = measure()
     assert set(curve.scores) == {"accuracy", "macro_f1"} and len(curve.scores["accuracy"]) == 4
     assert curve.auc() == pytest.approx(
         learning_curve_auc([4, 16, 64, 200], curve.scores["accuracy"])
@@ -395,16 +393,7 @@ def test_measure_learning_curve_nested_cached_and_resumed(tmp_path):
     assert curve.scores["accuracy"][0] == pytest.approx(small)
     assert curve.scores["accuracy"][-1] == pytest.approx(full)
     lines = cache.read_text().splitlines()
-    resumed = measure_learning_curve(
-        KNeighborsClassifier(1),
-        X[:200],
-        y[:200],
-        [4, 16, 64, 200],
-        X[200:],
-        y[200:],
-        cache=cache,
-        verbose=0,
-    )
+    resumed = measure()
     assert resumed.scores == curve.scores and cache.read_text().splitlines() == lines
     with pytest.raises(ValueError, match="max_epochs"):
         measure_learning_curve(KNeighborsClassifier(1), X, y, [0, 4], X, y, verbose=0)

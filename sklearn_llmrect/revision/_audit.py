@@ -9,9 +9,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import n_rows
+from ..inference._checks import check_confidence_level
 from ._builders import CategoryBuilders
 from ._categories import build_category, check_judgements, check_taxonomy
-from ._intervals import INTERVAL_METHODS, check_confidence_level
+from ._intervals import INTERVAL_METHODS
 from ._targets import audited_mask, is_missing, numeric_labels
 
 __all__ = ["ErrorAudit"]
@@ -210,26 +211,25 @@ class ErrorAudit(CategoryBuilders, BaseEstimator):
         human = np.asarray(human_labels, dtype=object)
         level = float(self.confidence_level)
         self.task_ = task
-        self.n_teacher_ = n
         self.audit_indices_ = np.flatnonzero(audited)
         self.tolerance_ = self.bin_edges_ = self.kmeans_ = None
         missing = np.array([is_missing(v) for v in teacher], dtype=bool)
+        residuals = vectors = None
         if task == "text":
             errors, members, names = self._text(X, teacher, human, audited)
         elif task == "regression":
-            errors, members, names = self._numeric(teacher, human, audited, missing)
+            errors, members, names, residuals = self._numeric(teacher, human, audited, missing)
         else:
             errors, members, names = self._classes(teacher, human, audited, missing)
         n_clusters = self.n_clusters
         if n_clusters == "auto":
             n_clusters = 4 if task == "regression" else 0
         if n_clusters and task != "text":
-            cluster_members = self._clusters(X, int(n_clusters))
+            cluster_members, vectors = self._clusters(X, int(n_clusters))
             members = np.hstack([members, cluster_members])
             names += [f"cluster {k}" for k in range(cluster_members.shape[1])]
         self.membership_ = members
         self.targetable_ = names
-        residuals = self._residuals if task == "regression" else None
         overall = None if residuals is None else residuals[audited & ~missing]
         rows = [
             build_category(
@@ -256,8 +256,8 @@ class ErrorAudit(CategoryBuilders, BaseEstimator):
                 )
             cells = []
             if kind == "teacher_label":
-                cells = self._confusions(name, teacher, human, audited, inside, level)
-            rows.append(self._annotate_row(row, X, inside, cells))
+                cells = self._confusions(name, human, audited, inside, level)
+            rows.append(self._annotate_row(row, X, inside, cells, vectors))
             rows += cells
         self.categories_ = rows
         return self

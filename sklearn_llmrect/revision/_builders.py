@@ -43,7 +43,7 @@ class CategoryBuilders:
         self._label_values = dict(zip(names, values, strict=False))
         return errors, np.column_stack(columns) if columns else np.zeros((len(teacher), 0)), names
 
-    def _confusions(self, name, teacher, human, audited, inside, level):
+    def _confusions(self, name, human, audited, inside, level):
         value = self._label_values[name]
         audit_in = inside & audited
         truths = human[audit_in]
@@ -72,7 +72,6 @@ class CategoryBuilders:
         self.tolerance_ = float(tolerance)
         errors = np.zeros(len(teacher), dtype=bool)
         errors[audited] = missing[audited] | (np.abs(residuals[audited]) > self.tolerance_)
-        self._residuals = residuals
         finite = values[~missing]
         edges = np.unique(np.quantile(finite, np.linspace(0, 1, int(self.n_bins) + 1)))
         if len(edges) < 2:
@@ -82,7 +81,7 @@ class CategoryBuilders:
         if missing.any():
             columns.append(missing)
             names.append("no answer")
-        return errors, np.column_stack(columns), names
+        return errors, np.column_stack(columns), names, residuals
 
     def _bin_columns(self, values, missing):
         edges = self.bin_edges_
@@ -104,9 +103,8 @@ class CategoryBuilders:
         vectors = resolve_embedder(self.embedder)(X)
         k = min(n_clusters, len(vectors))
         self.kmeans_ = KMeans(k, n_init=4, random_state=self.random_state).fit(vectors)
-        self._vectors = vectors
         labels = self.kmeans_.labels_
-        return np.column_stack([labels == c for c in range(k)])
+        return np.column_stack([labels == c for c in range(k)]), vectors
 
     def _text(self, X, teacher, human, audited):
         taxonomy = check_taxonomy(self.taxonomy)
@@ -120,13 +118,13 @@ class CategoryBuilders:
         errors[audited] = members[audited].any(axis=1)
         return errors, members.reshape(len(teacher), len(names)), names
 
-    def _annotate_row(self, row, X, inside, cells):
+    def _annotate_row(self, row, X, inside, cells, vectors):
         kind = row.kind
         example = ""
         if kind == "cluster" and X is not None:
             centre = self.kmeans_.cluster_centers_[int(row.name.split()[-1])]
             rows = np.flatnonzero(inside)
-            nearest = rows[np.argmin(((self._vectors[rows] - centre) ** 2).sum(axis=1))]
+            nearest = rows[np.argmin(((vectors[rows] - centre) ** 2).sum(axis=1))]
             example = example_text(take_rows(X, [nearest]))
         if self.task_ == "regression":
             note = numeric_note(row, self.tolerance_)

@@ -11,8 +11,6 @@ from ._intervals import binomial_interval
 
 __all__ = ["ErrorCategory", "build_category", "check_judgements", "check_taxonomy"]
 
-KINDS = ("overall", "teacher_label", "confusion", "no_answer", "teacher_bin", "cluster", "taxonomy")
-
 
 @dataclass(frozen=True)
 class ErrorCategory:

@@ -5,25 +5,14 @@ No torch, no model: plain numpy and scipy.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from scipy import stats
+
+from ..inference._checks import check_confidence_level
 
 __all__ = ["binomial_interval", "INTERVAL_METHODS"]
 
 INTERVAL_METHODS = ("wilson", "clopper-pearson")
-
-
-def check_confidence_level(confidence_level, name: str = "confidence_level") -> float:
-    """``confidence_level`` as a float in (0, 1), or a ValueError naming the argument."""
-    if (
-        isinstance(confidence_level, bool)
-        or not isinstance(confidence_level, numbers.Real)
-        or not 0.0 < float(confidence_level) < 1.0
-    ):
-        raise ValueError(f"{name} must be a number in (0, 1); got {confidence_level!r}.")
-    return float(confidence_level)
 
 
 def binomial_interval(

@@ -23,7 +23,7 @@ def same_label(old, new, task: str) -> bool:
     return bool(old == new)
 
 
-def builtin_recheck(audit, X, rows, old, new, flagged) -> list[str]:
+def builtin_recheck(audit, X, rows, old, new, flagged, before) -> list[str]:
     """Reasons to reject each revision ("" keeps it), from the audit's own error detector.
 
     * classes: the answer must be one of the audit's classes (a category-level audit has no
@@ -32,7 +32,8 @@ def builtin_recheck(audit, X, rows, old, new, flagged) -> list[str]:
       flagged category has a bias whose interval excludes 0, the revision must move the value
       against that bias (a change in the direction of the bias does not fix it);
     * text: the judge, run on the revised output without a reference, must find none of the
-      flagged categories and no category the teacher's output did not have.
+      flagged categories and no category the teacher's output did not have (``before``:
+      the audit's membership rows of the teacher's outputs, already judged).
     """
     task = audit.task_
     if task == "classification":
@@ -52,7 +53,6 @@ def builtin_recheck(audit, X, rows, old, new, flagged) -> list[str]:
     after = check_judgements(
         audit.judge(subset, outputs, np.full(len(rows), None)), len(rows), taxonomy
     )
-    before = audit.membership(subset, np.asarray(old, dtype=object))
     reasons = []
     for j, names in enumerate(flagged):
         had = {n for n, m in zip(audit.targetable_, before[j], strict=True) if m}

@@ -247,7 +247,9 @@ class TargetedReviser(BaseEstimator):
         notes = {row.name: row.instruction for row in flagged}
         answers = self._ask(X, sent, names, notes)
         revised = teacher.copy()
-        self.decisions_ = self._decide(X, audit, teacher, sent, answers, names, notes, revised)
+        self.decisions_ = self._decide(
+            X, audit, teacher, membership, sent, answers, names, notes, revised
+        )
         self.decisions_ += [
             {
                 "index": int(i),
@@ -282,7 +284,7 @@ class TargetedReviser(BaseEstimator):
             answers.update(zip(members.tolist(), out.tolist(), strict=True))
         return answers
 
-    def _decide(self, X, audit, teacher, sent, answers, names, notes, revised) -> list:
+    def _decide(self, X, audit, teacher, membership, sent, answers, names, notes, revised) -> list:
         task = audit.task_
         changed = [i for i in sent if not same_label(teacher[i], answers[i], task)]
         reasons = dict.fromkeys(changed, "")
@@ -300,7 +302,7 @@ class TargetedReviser(BaseEstimator):
                     )
                 found = ["" if k else "rejected by recheck" for k in keep.astype(bool)]
             else:
-                found = builtin_recheck(audit, X, idx, old, new, flagged)
+                found = builtin_recheck(audit, X, idx, old, new, flagged, membership[idx])
             reasons.update(zip(changed, found, strict=True))
         decisions = []
         for i in sent:

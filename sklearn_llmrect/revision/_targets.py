@@ -30,15 +30,7 @@ def audited_mask(labels, n: int, task: str, name: str) -> np.ndarray:
         raise ValueError(f"{name} has {len(array)} entries but there are {n} rows.")
     if task == "regression":
         return ~np.array([is_missing(v) for v in array], dtype=bool)
-    if task == "text":
-        return np.array([not is_missing(v) and not _is_minus_one(v) for v in array], dtype=bool)
-    return labeled_mask(np.asarray(labels), n)
-
-
-def _is_minus_one(value) -> bool:
-    return value == "-1" or (
-        isinstance(value, numbers.Number) and not isinstance(value, bool) and value == -1
-    )
+    return labeled_mask(array if task == "text" else np.asarray(labels), n)
 
 
 def numeric_labels(values, name: str, allow_missing: bool = False) -> np.ndarray:
