@@ -115,13 +115,19 @@ class TextModel(nn.Module):
                 parameters[name].copy_(value.to(parameters[name].dtype))
 
 
+def default_target_modules(model_type: str):
+    """peft's default LoRA targets for an architecture; all linear layers where it has none."""
+    from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as DEFAULTS
+
+    return DEFAULTS.get(model_type, "all-linear")
+
+
 def add_lora(model: TextModel, *, r: int, alpha: float, dropout: float, target_modules) -> None:
     """Inject LoRA adapters into the backbone; only they and the head stay trainable."""
     from peft import LoraConfig, inject_adapter_in_model
-    from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as DEFAULTS
 
     if target_modules == "auto":
-        target_modules = DEFAULTS.get(model.backbone.config.model_type, "all-linear")
+        target_modules = default_target_modules(model.backbone.config.model_type)
     config = LoraConfig(
         r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=target_modules, bias="none"
     )

@@ -265,6 +265,21 @@ def test_projection_k_is_independent_of_n_projections(tiny):
     assert not np.allclose(three.gradients[1], three.gradients[0])
 
 
+def test_string_target_modules_match_as_in_peft(tiny):
+    """A string is a full-match regex, as peft (and so the estimators' add_lora) reads it."""
+    y = ["good", "bad"] * 5
+    zero = LLMClassifier(**tiny, max_epochs=0).fit(TEXTS, y)
+    listed = lora_b_gradients(
+        zero, TEXTS, y, lora_r=2, n_projections=1, target_modules=["q_proj"], random_state=5
+    )
+    regex = lora_b_gradients(
+        zero, TEXTS, y, lora_r=2, n_projections=1, target_modules=r".*\.q_proj", random_state=5
+    )
+    assert [m[0] for m in regex.modules] == [m[0] for m in listed.modules]
+    assert all(name.endswith("q_proj") for name, _, _ in listed.modules)
+    np.testing.assert_allclose(regex.gradients, listed.gradients)
+
+
 # -- the estimator ----------------------------------------------------------------------
 def test_estimator_fit_is_deterministic_and_reports(tiny):
     y = ["good", "bad"] * 5
@@ -366,6 +381,28 @@ def test_clone_and_nested_params():
 
 
 # -- learning curves --------------------------------------------------------------------
+class _InterruptedAtSixteen(KNeighborsClassifier):
+    """Marks its fit interrupted, as the LLM estimators do when they catch Ctrl-C."""
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        self.history_ = [{"epoch": 1, "interrupted": len(y) >= 16}]
+        return self
+
+
+def test_measure_learning_curve_stops_at_an_interrupted_fit_and_caches_only_before(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2))
+    y = (X[:, 0] > 0).astype(int)
+    cache = tmp_path / "curve.jsonl"
+    with pytest.raises(KeyboardInterrupt, match="budget 16"):
+        measure_learning_curve(
+            _InterruptedAtSixteen(1), X[:100], y[:100], [4, 16, 64], X[100:], y[100:],
+            cache=cache, verbose=0,
+        )  # fmt: skip
+    assert [line.count('"budget": 4') for line in cache.read_text().splitlines()] == [1]
+
+
 def test_measure_learning_curve_nested_cached_and_resumed(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(260, 3))

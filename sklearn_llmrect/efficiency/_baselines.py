@@ -8,8 +8,9 @@ the cosine of *random* examples (0.29), the gradient norm (0.152) and the averag
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.utils import check_random_state
 
+from .._validation import n_rows, take_rows
 from ..selection._low_confidence import confidence
 from ._estimator import DataEfficiencyEstimator, zero_shot_estimator
 
@@ -33,6 +34,10 @@ def random_cosine(estimator, X, y, *, n_examples=32, random_state=None, **params
     >>> -1 <= value <= 1
     True
     """
+    n, y = n_rows(X), np.asarray(y)
+    if len(y) == n > n_examples:  # draw first, so only the drawn rows are scored
+        rows = check_random_state(random_state).choice(n, n_examples, replace=False)
+        X, y = take_rows(X, rows), y[rows]
     scorer = DataEfficiencyEstimator(
         estimator, n_examples=n_examples, quantile=1.0, random_state=random_state, **params
     )
@@ -67,5 +72,5 @@ def average_confidence(estimator, X=None, y=None) -> float:
     if not hasattr(estimator, "n_features_in_"):
         if y is None:
             raise ValueError("average_confidence needs y to fit the zero-shot model; got None.")
-        estimator = zero_shot_estimator(clone(estimator), X, y)
+        estimator = zero_shot_estimator(estimator, X, y)
     return float(np.mean(confidence(estimator, X)))

@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
 from .._validation import n_rows, take_rows
+from ..caching import _was_interrupted
 from ._auc import learning_curve_auc
 
 __all__ = ["LearningCurve", "measure_learning_curve"]
@@ -61,8 +62,10 @@ def _score(estimator, X_test, y_test) -> dict:
     y_test = np.asarray(y_test, dtype=float)
     predicted = np.asarray(predicted, dtype=float)
     spread = np.std(predicted) * np.std(y_test)
-    pearson = float(np.mean((predicted - predicted.mean()) * (y_test - y_test.mean())) / spread)
-    return {"r2": float(r2_score(y_test, predicted)), "pearson": pearson if spread > 0 else 0.0}
+    pearson = 0.0
+    if spread > 0:
+        pearson = float(np.mean((predicted - predicted.mean()) * (y_test - y_test.mean())) / spread)
+    return {"r2": float(r2_score(y_test, predicted)), "pearson": pearson}
 
 
 def _digest(*parts) -> str:
@@ -200,6 +203,10 @@ def measure_learning_curve(
             else:
                 rows = order[:budget]
                 model.fit(take_rows(X, rows), y[rows])
+            if _was_interrupted(model):  # Ctrl-C caught inside fit: stop, cache nothing
+                raise KeyboardInterrupt(
+                    f"fitting at budget {budget} was interrupted; earlier budgets are cached"
+                )
             record = _score(model, X_test, y_test)
             record["seconds"] = time.perf_counter() - started
             store.put(key, {"budget": budget, **record})

@@ -100,7 +100,8 @@ class DataEfficiencyEstimator(BaseEstimator):
     ----------
     cos_low_ : float
     cos_low_per_projection_ : ndarray of shape (n_projections,)
-        CoS-Low under each adapter draw alone.
+        CoS-Low under each adapter draw alone (one entry for a linear head, which has no
+        random adapter).
     pairwise_cosines_ : ndarray of shape (n_examples, n_examples)
         Cosines averaged over the projections.
     gradient_norms_ : ndarray of shape (n_examples,)
@@ -357,12 +358,17 @@ class DataEfficiencyEstimator(BaseEstimator):
         """A short text report: CoS-Low, the calibration used, the predicted AUC and budgets."""
         check_is_fitted(self, "cos_low_")
         n = len(self.selected_indices_)
-        spread = np.std(self.cos_low_per_projection_)
+        draws = len(self.cos_low_per_projection_)
+        source = (
+            f"{self.gradient_source_}, r = {self.lora_r}, {draws} adapter draw(s), sd across "
+            f"draws {np.std(self.cos_low_per_projection_):.3f}"
+            if self.gradient_source_ == "lora_B"
+            else self.gradient_source_
+        )
         lines = [
             f"CoS-Low = {self.cos_low_:.3f}: median pairwise cosine over {n * (n - 1) // 2} pairs "
-            f"of {n} low-confidence examples' gradients ({self.gradient_source_}, r = "
-            f"{self.lora_r}, {self.n_projections} adapter draw(s), sd across draws "
-            f"{spread:.3f}; {self.n_gradient_parameters_:,} numbers per example).",
+            f"of {n} low-confidence examples' gradients ({source}; "
+            f"{self.n_gradient_parameters_:,} numbers per example).",
             f"Model family: {self.family_}.",
             f"Calibration: {self.calibration_.describe()}; {self.calibration_note_}.",
             f"Predicted learning-curve AUC: {self.predicted_auc_:.3f}.",

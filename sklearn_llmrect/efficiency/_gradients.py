@@ -27,7 +27,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from .._network import autocast, collate, length_sorted_batches
+from .._network import autocast, collate, default_target_modules, length_sorted_batches
 from .._validation import check_text_input
 
 __all__ = ["GradientSketch", "lora_b_gradients", "resolve_target_modules"]
@@ -38,21 +38,22 @@ class GradientSketch:
     """Per-example gradients: ``gradients[k, i]`` is example i's flattened gradient under
     adapter draw (projection) k."""
 
-    gradients: np.ndarray  # (n_projections, n, dim) float32
+    gradients: np.ndarray  # (n_projections, n, dim) float32; one "projection" for a head
     source: str  # "lora_B" or "linear head"
     modules: list = field(default_factory=list)  # (name, out_features, in_features) per layer
     projections: list = field(default_factory=list)  # per layer: (n_projections * r, in) tensor
-    scale: float = 1.0
 
 
 def _target_linear_modules(body, target_modules) -> list[tuple[str, torch.nn.Module]]:
     linear = [(n, m) for n, m in body.named_modules() if isinstance(m, torch.nn.Linear)]
     if target_modules == "all-linear":
         return linear
-    if isinstance(target_modules, str):
-        target_modules = [target_modules]
-    targets = [str(t) for t in target_modules]
-    chosen = [(n, m) for n, m in linear if any(n == t or n.endswith("." + t) for t in targets)]
+    # peft's own matching, as in add_lora: a list names layers, a string is a full-match regex
+    from peft import LoraConfig
+    from peft.tuners.tuners_utils import check_target_module_exists
+
+    config = LoraConfig(target_modules=target_modules)
+    chosen = [(n, m) for n, m in linear if check_target_module_exists(config, n)]
     if not chosen:
         raise ValueError(
             f"target_modules={target_modules!r} matches no linear layer of the model (layers "
@@ -66,10 +67,7 @@ def resolve_target_modules(estimator, target_modules="auto"):
     if target_modules == "auto":
         target_modules = getattr(estimator, "target_modules", "auto")
     if target_modules == "auto":
-        from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as DEFAULTS
-
-        model_type = estimator._network.backbone.config.model_type
-        target_modules = DEFAULTS.get(model_type, "all-linear")
+        target_modules = default_target_modules(estimator._network.backbone.config.model_type)
     return target_modules
 
 
@@ -139,7 +137,7 @@ def lora_b_gradients(
     network.eval()
     coefficients = _output_coefficients(estimator, ids, targets)
     if network.head is not None and not torch.any(network.head.weight != 0):
-        return _head_gradients(estimator, ids, coefficients, n_projections, batch_size)
+        return _head_gradients(estimator, ids, coefficients, batch_size)
 
     modules = _target_linear_modules(
         network.body, resolve_target_modules(estimator, target_modules)
@@ -201,11 +199,10 @@ def lora_b_gradients(
         source="lora_B",
         modules=[(n, m.out_features, m.in_features) for n, m in modules],
         projections=projections,
-        scale=scale,
     )
 
 
-def _head_gradients(estimator, ids, coefficients, n_projections, batch_size) -> GradientSketch:
+def _head_gradients(estimator, ids, coefficients, batch_size) -> GradientSketch:
     """Gradient of a zero-initialised linear head: ``c_i h_i^T`` and ``c_i`` (the bias)."""
     network = estimator._network
     rows = []
@@ -222,5 +219,5 @@ def _head_gradients(estimator, ids, coefficients, n_projections, batch_size) -> 
     c = coefficients.numpy().astype(np.float32)
     for i in range(len(ids)):
         rows.append(np.concatenate([np.outer(c[i], hidden[i]).ravel(), c[i]]))
-    gradients = np.stack(rows)[None].repeat(int(n_projections), axis=0)
-    return GradientSketch(gradients=gradients, source="linear head")
+    # one "projection": the head's gradient has no random adapter to average over
+    return GradientSketch(gradients=np.stack(rows)[None], source="linear head")
