@@ -151,7 +151,10 @@ def finetuned_predictions(name, texts, ratings, train_rows, loss, seed, pool_tex
     from sklearn_llmrect import LLMRegressor
 
     def compute():
-        model = LLMRegressor(loss=loss, random_state=seed, **MINILM)
+        # one rate for the adapters and the head, as the cached fits were trained
+        model = LLMRegressor(
+            loss=loss, random_state=seed, head_learning_rate=MINILM["learning_rate"], **MINILM
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(texts[train_rows], ratings[train_rows])

@@ -97,7 +97,8 @@ STUDENT = dict(
 def student(seed):
     from sklearn_llmrect import LLMClassifier
 
-    return LLMClassifier(**STUDENT, random_state=seed)
+    # one rate for the adapters and the head, as the committed results were trained
+    return LLMClassifier(**STUDENT, head_learning_rate=STUDENT["learning_rate"], random_state=seed)
 
 
 def teacher_labels(name, texts, kind):

@@ -55,6 +55,13 @@ class LLMEstimatorBase(BaseEstimator):
             raise ValueError(
                 f"learning_rate must be a positive number; got {self.learning_rate!r}."
             )
+        if self.head_learning_rate is not None and not (
+            isinstance(self.head_learning_rate, numbers.Real) and self.head_learning_rate > 0
+        ):
+            raise ValueError(
+                "head_learning_rate must be a positive number or None; got "
+                f"{self.head_learning_rate!r}."
+            )
         if not (
             isinstance(self.validation_fraction, numbers.Real) and 0 <= self.validation_fraction < 1
         ):
@@ -255,6 +262,9 @@ class LLMEstimatorBase(BaseEstimator):
             loss=self._training_loss(),
             residual_variance=self._residual_variance,
             learning_rate=float(self.learning_rate),
+            head_learning_rate=float(
+                self.learning_rate if self.head_learning_rate is None else self.head_learning_rate
+            ),
             max_epochs=int(self.max_epochs),
             batch_size=int(self.batch_size),
             patience=self.patience,

@@ -36,6 +36,7 @@ class TrainingSetup:
     loss: Callable  # (outputs, targets, weights) -> scalar tensor
     residual_variance: Callable  # (outputs ndarray, targets ndarray) -> float
     learning_rate: float
+    head_learning_rate: float
     max_epochs: int
     batch_size: int
     patience: int | None
@@ -88,10 +89,14 @@ def train(
     rows, the last epoch is kept. A ``KeyboardInterrupt`` stops training cleanly: the best
     epoch so far is kept, a warning says so, and ``fit`` returns normally.
     """
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(
-        parameters, lr=setup.learning_rate, weight_decay=setup.weight_decay
-    )
+    named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    parameters = [p for _, p in named]
+    head = [p for name, p in named if name.startswith("head.")]
+    adapters = [p for name, p in named if not name.startswith("head.")]
+    groups = [{"params": adapters, "lr": setup.learning_rate}]
+    if head:
+        groups.append({"params": head, "lr": setup.head_learning_rate})
+    optimizer = torch.optim.AdamW(groups, weight_decay=setup.weight_decay)
     prefix, row_ids = split_common_prefix(ids) if model.is_causal else ([], ids)
     prefix = torch.as_tensor(prefix, dtype=torch.long, device=setup.device)
     lengths = np.array([len(row) for row in row_ids])

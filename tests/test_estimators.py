@@ -53,6 +53,19 @@ def test_training_lowers_the_training_error(model_path, fast):
     assert np.mean((after - Y) ** 2) < 0.6 * np.mean((before - Y) ** 2)
 
 
+def test_the_linear_head_trains_at_head_learning_rate(tiny_paths, fast):
+    # the adapters barely move at learning_rate=1e-9, so the head's own rate decides the fit
+    params = {**fast, "head": "linear", "validation_fraction": 0, "learning_rate": 1e-9}
+    bert = tiny_paths["bert"]
+    frozen = LLMClassifier(model=bert, head_learning_rate=1e-9, **params).fit(X, LABELS)
+    trained = LLMClassifier(model=bert, head_learning_rate=0.1, **params).fit(X, LABELS)
+    # a zero-initialised head that did not move predicts the uniform distribution
+    np.testing.assert_allclose(frozen.predict_proba(X), 0.5, atol=1e-6)
+    assert np.abs(trained.predict_proba(X) - 0.5).max() > 0.05
+    lora = [v for k, v in trained._network.trainable_state().items() if "lora_B" in k]
+    assert lora and max(float(v.abs().max()) for v in lora) < 1e-6
+
+
 def test_variance_loss_fit_is_recentred(model_path, fast):
     model = LLMRegressor(model=model_path, **{**fast, "validation_fraction": 0}).fit(X, Y)
     assert np.mean(Y - model.predict(X)) == pytest.approx(0.0, abs=1e-4)
@@ -268,6 +281,7 @@ def test_long_text_is_truncated_with_one_warning(tiny_paths, fast):
         ("lora_r", 0),
         ("max_epochs", -1),
         ("learning_rate", 0),
+        ("head_learning_rate", -1e-3),
         ("validation_fraction", 1.0),
         ("head", "mlp"),
         ("loss", "hinge"),

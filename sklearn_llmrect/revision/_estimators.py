@@ -227,8 +227,8 @@ class RevisedLabelClassifier(ClassifierMixin, _RevisedLabelBase):
 """
         + _SHARED_DOC.format(
             default='``LLMClassifier(model="minilm-l6", head="linear", learning_rate=3e-3, '
-            "max_epochs=3, max_length=64)``, the settings that learnt on Financial PhraseBank in "
-            "``benchmarks/bench_revision.py``"
+            "head_learning_rate=3e-3, max_epochs=3, max_length=64)``, the settings that learnt "
+            "on Financial PhraseBank in ``benchmarks/bench_revision.py``"
         )
         + """
     classes_ : ndarray
@@ -267,7 +267,12 @@ class RevisedLabelClassifier(ClassifierMixin, _RevisedLabelBase):
         from ..estimators import LLMClassifier
 
         return LLMClassifier(
-            model="minilm-l6", head="linear", learning_rate=3e-3, max_epochs=3, max_length=64
+            model="minilm-l6",
+            head="linear",
+            learning_rate=3e-3,
+            head_learning_rate=3e-3,
+            max_epochs=3,
+            max_length=64,
         )
 
     @staticmethod
@@ -303,7 +308,7 @@ class RevisedLabelRegressor(RegressorMixin, _RevisedLabelBase):
 """
         + _SHARED_DOC.format(
             default='``LLMRegressor(model="minilm-l6", head="linear", loss="mse", '
-            "learning_rate=3e-3, max_epochs=3, max_length=64)``"
+            "learning_rate=3e-3, head_learning_rate=3e-3, max_epochs=3, max_length=64)``"
         )
         + """
     Examples
@@ -343,6 +348,7 @@ class RevisedLabelRegressor(RegressorMixin, _RevisedLabelBase):
             head="linear",
             loss="mse",
             learning_rate=3e-3,
+            head_learning_rate=3e-3,
             max_epochs=3,
             max_length=64,
         )
