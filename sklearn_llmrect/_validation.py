@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import string
 from collections.abc import Sequence
 
@@ -15,6 +16,7 @@ __all__ = [
     "check_regression_target",
     "n_rows",
     "take_rows",
+    "uniform_class_labels",
 ]
 
 
@@ -182,3 +184,14 @@ def take_rows(X, indices):
     if hasattr(X, "shape"):
         return X[indices]
     return [X[i] for i in indices]
+
+
+def uniform_class_labels(labels) -> np.ndarray:
+    """Class labels gathered from several sources (object array) as one dtype an estimator
+    accepts: str when all are strings, int64 when all are integers, else as given."""
+    labels = np.asarray(labels, dtype=object)
+    if all(isinstance(v, str) for v in labels):
+        return labels.astype(str)
+    if all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in labels):
+        return labels.astype(np.int64)
+    return labels

@@ -25,7 +25,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import n_rows, take_rows
+from ._validation import n_rows, take_rows, uniform_class_labels
 from .selection import (
     EEQSelector,
     HumanBatchSchedule,
@@ -398,11 +398,7 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         if np.all(weights == weights[0]):
             weights = None
         model = previous if (self.warm_start and previous is not None) else clone(student)
-        y_rows = labels[rows]
-        if all(isinstance(v, str) for v in y_rows):
-            y_rows = y_rows.astype(str)
-        elif all(isinstance(v, numbers.Integral) for v in y_rows):
-            y_rows = y_rows.astype(np.int64)
+        y_rows = uniform_class_labels(labels[rows])
         return _fit_with_weights(model, take_rows(X, rows), y_rows, weights)
 
     def _cost(self, source) -> float:

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, Reg
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import n_rows, take_rows
+from .._validation import n_rows, take_rows, uniform_class_labels
 from ._audit import ErrorAudit
 from ._reviser import TargetedReviser
 from ._targets import audited_mask, is_missing, numeric_labels
@@ -168,6 +168,16 @@ def _frame(decisions):
     return pd.DataFrame(decisions, columns=columns)
 
 
+# the settings that learnt on Financial PhraseBank in benchmarks/bench_revision.py
+_DEFAULT_STUDENT = dict(
+    model="minilm-l6",
+    head="linear",
+    learning_rate=3e-3,
+    head_learning_rate=3e-3,
+    max_epochs=3,
+    max_length=64,
+)
+
 _SHARED_DOC = """
     Parameters
     ----------
@@ -266,23 +276,11 @@ class RevisedLabelClassifier(ClassifierMixin, _RevisedLabelBase):
             return self.estimator
         from ..estimators import LLMClassifier
 
-        return LLMClassifier(
-            model="minilm-l6",
-            head="linear",
-            learning_rate=3e-3,
-            head_learning_rate=3e-3,
-            max_epochs=3,
-            max_length=64,
-        )
+        return LLMClassifier(**_DEFAULT_STUDENT)
 
     @staticmethod
     def _clean(labels):
-        labels = np.asarray(labels, dtype=object)
-        if all(isinstance(v, str) for v in labels):
-            return labels.astype(str)
-        if all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in labels):
-            return labels.astype(np.int64)
-        return labels
+        return uniform_class_labels(labels)
 
     def fit(self, X, y):
         super().fit(X, y)
@@ -343,15 +341,7 @@ class RevisedLabelRegressor(RegressorMixin, _RevisedLabelBase):
             return self.estimator
         from ..estimators import LLMRegressor
 
-        return LLMRegressor(
-            model="minilm-l6",
-            head="linear",
-            loss="mse",
-            learning_rate=3e-3,
-            head_learning_rate=3e-3,
-            max_epochs=3,
-            max_length=64,
-        )
+        return LLMRegressor(loss="mse", **_DEFAULT_STUDENT)
 
     @staticmethod
     def _clean(labels):
