@@ -15,6 +15,7 @@ _PUBLIC = {
     "RectifiedRegressor": "rectify",
     "RectifiedClassifier": "rectify",
     "MultiFidelityClassifier": "multifidelity",
+    "MultiFidelityRegressor": "multifidelity",
     "EEQSelector": "selection",
     "HumanBatchSchedule": "selection",
     "LLMAnnotator": "annotators",

@@ -230,3 +230,147 @@ def test_warm_started_llm_student(tiny_paths, pool):
     ).fit(texts)
     assert len(model.estimator_.history_) == 2  # one epoch per round on the same adapters
     assert model.predict_proba(texts[:2]).shape == (2, 2)
+
+
+# -- MultiFidelityRegressor -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def rating_pool():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 2))
+    truth = 2 * X[:, 0] + X[:, 1] ** 2 + 0.3 * rng.normal(size=400)
+    noisy = truth + rng.normal(size=400)
+    return X, truth, noisy
+
+
+def _regression_loop(truth, noisy, estimator=None, **options):
+    from sklearn.ensemble import RandomForestRegressor
+
+    from sklearn_llmrect.annotators import CallableAnnotator
+    from sklearn_llmrect.multifidelity import MultiFidelityRegressor
+
+    params = dict(
+        human_annotator=OracleAnnotator(truth),
+        llm_annotator=CallableAnnotator(lambda _, i: noisy[i], pass_indices=True),
+        selector=EEQSelector(embedder=None),
+        n_human=20,
+        n_llm=60,
+        n_rounds=3,
+        random_state=0,
+    )
+    params.update(options)
+    student = estimator if estimator is not None else RandomForestRegressor(10, random_state=0)
+    return MultiFidelityRegressor(student, **params)
+
+
+def test_regressor_loop_sends_the_widest_spread_to_humans(rating_pool):
+    X, truth, noisy = rating_pool
+    model = _regression_loop(truth, noisy).fit(X, validation_data=(X[:100], truth[:100]))
+    assert len(model.human_indices_) == 20 and len(model.llm_indices_) == 60
+    assert not np.intersect1d(model.human_indices_, model.llm_indices_).size
+    np.testing.assert_array_equal(model.llm_labels_.astype(float), noisy[model.llm_indices_])
+    assert all({"r2", "mae"} <= set(r) for r in model.history_)
+    assert model.history_[-1]["r2"] > 0.5
+    assert model.predict(X[:3]).shape == (3,)
+
+
+def test_regressor_leaves_out_rows_the_llm_could_not_label(rating_pool):
+    X, truth, noisy = rating_pool
+    gappy = noisy.copy()
+    gappy[::3] = np.nan
+    model = _regression_loop(truth, gappy).fit(X)
+    asked = np.concatenate([model.human_indices_, model.llm_indices_])
+    assert np.isfinite(model.llm_labels_.astype(float)).all()
+    assert len(model.llm_indices_) < 60 and len(asked) == len(np.unique(asked))
+
+
+def test_regressor_errors_name_the_fix(rating_pool):
+    from sklearn.linear_model import Ridge
+
+    from sklearn_llmrect.multifidelity import MultiFidelityRegressor
+    from sklearn_llmrect.selection import HumanLLMSplit
+
+    X, truth, noisy = rating_pool
+    with pytest.raises(ValueError, match="llm_annotator that answers with numbers"):
+        MultiFidelityRegressor(Ridge(), human_annotator=OracleAnnotator(truth)).fit(X)
+    with pytest.raises(ValueError, match=r"split=HumanLLMSplit\('random'\)"):
+        _regression_loop(truth, noisy, Ridge(), selector=RandomSelector()).fit(X)
+    random_split = _regression_loop(
+        truth, noisy, Ridge(), selector=RandomSelector(), split=HumanLLMSplit("random")
+    ).fit(X)
+    assert len(random_split.human_indices_) == 20
+    with pytest.raises(ValueError, match="cannot rectify"):
+        random_split.rectified_mean(X)
+
+
+def test_rectified_mean_from_the_reserve_and_from_ipw(rating_pool):
+    X, truth, noisy = rating_pool
+    for rectification in ("reserve", "ipw"):
+        model = _regression_loop(truth, noisy, rectification=rectification, n_rectify=80).fit(X)
+        result = model.rectified_mean(X)
+        low, high = result.confidence_interval
+        assert low < truth.mean() < high
+        assert result.method == ("active-ipw" if rectification == "ipw" else "ppi++")
+    with pytest.raises(ValueError, match="not at random"):
+        model.rectified_mean(X, indices=model.human_indices_[:3])
+
+
+def test_ipw_mean_is_the_class_share_formula_for_binary_labels():
+    from sklearn_llmrect.selection import inclusion_probabilities, ipw_class_shares, ipw_mean
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(size=300)
+    truth = rng.uniform(size=300) < p
+    pi = inclusion_probabilities(np.abs(p - 0.5), 60.0)
+    known = rng.uniform(size=300) < pi
+    labels = np.where(truth, "pos", "neg").astype(object)
+    shares = ipw_class_shares(
+        np.column_stack([1 - p, p]), known, labels, pi, classes=["neg", "pos"]
+    )
+    mean = ipw_mean(p, known, truth.astype(float), pi)
+    assert mean.estimate == pytest.approx(shares["pos"].estimate, rel=1e-12)
+    assert mean.stderr == pytest.approx(shares["pos"].stderr, rel=1e-12)
+    # by hand: the mean of f + (y - f) * xi / pi
+    terms = p + np.where(known, (truth - p) / pi, 0.0)
+    assert mean.estimate == pytest.approx(terms.mean(), rel=1e-12)
+    with pytest.raises(ValueError, match="pi must lie"):
+        ipw_mean(p, known, truth, np.zeros(300))
+
+
+def test_regressor_with_an_llm_student_uses_dropout_spread(tiny_paths):
+    from sklearn_llmrect import LLMRegressor
+    from sklearn_llmrect.annotators import CallableAnnotator
+    from sklearn_llmrect.multifidelity import MultiFidelityRegressor
+
+    texts = [f"item {i} scores {i % 5}" for i in range(40)]
+    truth = np.array([float(i % 5) for i in range(40)])
+    student = LLMRegressor(
+        model=tiny_paths["bert"],
+        max_epochs=1,
+        batch_size=8,
+        max_length=32,
+        validation_fraction=0,
+        lora_dropout=0.3,
+        dtype="float32",
+        device="cpu",
+        random_state=0,
+    )
+    model = MultiFidelityRegressor(
+        student,
+        human_annotator=OracleAnnotator(truth),
+        llm_annotator=CallableAnnotator(lambda _, i: truth[i] + 0.5, pass_indices=True),
+        selector=EEQSelector(embedder=None, n_dropout_passes=3),
+        n_human=6,
+        n_llm=10,
+        n_rounds=2,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="embedder"):  # texts need an embedder for EEQ
+        model.fit(texts)
+    model.set_params(
+        selector=EEQSelector(
+            embedder=TextEmbedder(model=tiny_paths["bert"], dtype="float32", device="cpu"),
+            n_dropout_passes=3,
+        )
+    ).fit(texts)
+    assert len(model.human_indices_) == 6 and len(model.llm_indices_) == 10
+    assert model.predict(texts[:2]).shape == (2,)

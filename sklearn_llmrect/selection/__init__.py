@@ -13,8 +13,9 @@ meta-estimators do), the returned indices refer to rows of ``X`` and are never l
 * :class:`HumanBatchSchedule`: the decaying human batch and the growing LLM batch per round;
 * :func:`uncertainty`: least confidence, margin, entropy; ensemble or dropout spread for
   regressors;
-* :func:`inclusion_probabilities`, :func:`ipw_class_shares`: draws with known probabilities and
-  the inverse-probability-weighted (active inference) estimate, which stays valid.
+* :func:`inclusion_probabilities`, :func:`ipw_class_shares`, :func:`ipw_mean`: draws with known
+  probabilities and the inverse-probability-weighted (active inference) estimates, which stay
+  valid.
 
 References
 ----------
@@ -26,7 +27,7 @@ from ._base import BaseSelector, labeled_mask
 from ._baselines import DiversitySelector, RandomSelector, UncertaintySelector
 from ._eeq import EEQSelector
 from ._low_confidence import LowConfidenceSelector, confidence
-from ._probabilistic import inclusion_probabilities, ipw_class_shares
+from ._probabilistic import inclusion_probabilities, ipw_class_shares, ipw_mean
 from ._schedule import HumanBatchSchedule, HumanLLMSplit
 from ._uncertainty import uncertainty
 
@@ -42,6 +43,7 @@ __all__ = [
     "confidence",
     "inclusion_probabilities",
     "ipw_class_shares",
+    "ipw_mean",
     "labeled_mask",
     "uncertainty",
 ]

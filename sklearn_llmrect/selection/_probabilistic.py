@@ -8,8 +8,9 @@ and any model ``p``, the active-inference estimate of the share of class ``k``,
     theta_k = (1/N) sum_i [ p_k(x_i) + (1{y_i = k} - p_k(x_i)) * xi_i / pi_i ],
 
 is unbiased, and its standard error is the sample standard deviation of the ``N`` terms over
-``sqrt(N)`` (Zrnic & Candes, 2024). Rows whose label is known for certain enter with
-``pi_i = 1``.
+``sqrt(N)`` (Zrnic & Candes, 2024). The mean of a numeric label is the same estimate with
+``f(x_i)`` and ``y_i`` in place of ``p_k(x_i)`` and ``1{y_i = k}``. Rows whose label is known
+for certain enter with ``pi_i = 1``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scipy.special import ndtri
 
 from ..inference import ClassSharesResult, InferenceResult
 
-__all__ = ["inclusion_probabilities", "ipw_class_shares"]
+__all__ = ["inclusion_probabilities", "ipw_class_shares", "ipw_mean"]
 
 
 def inclusion_probabilities(scores, n_expected, *, uniform_mix=0.2) -> np.ndarray:
@@ -158,3 +159,78 @@ def ipw_class_shares(proba, known, y, pi, *, classes, confidence_level=0.95) -> 
             )
         )
     return ClassSharesResult(classes=tuple(classes.tolist()), results=tuple(results))
+
+
+def ipw_mean(predictions, known, y, pi, *, confidence_level=0.95) -> InferenceResult:
+    """Mean of a numeric label from model predictions and labels drawn with known probabilities.
+
+    ``theta = (1/N) sum_i [ f(x_i) + (y_i - f(x_i)) * xi_i / pi_i ]``, with its standard error
+    the sample standard deviation of the ``N`` terms over ``sqrt(N)``.
+
+    Parameters
+    ----------
+    predictions : array-like of shape (N,)
+        The model's prediction for every row of the population sample.
+    known : array-like of bool, shape (N,)
+        Rows whose human label is in ``y`` (drawn ones, and rows labelled with certainty).
+    y : array-like of shape (N,)
+        Human labels (read where ``known``).
+    pi : array-like of shape (N,)
+        Each row's probability of having been labelled (1 for rows labelled with certainty).
+    confidence_level : float, default=0.95
+
+    Returns
+    -------
+    InferenceResult
+        ``method="active-ipw"``; ``n_labeled`` counts the known rows.
+
+    References
+    ----------
+    Zrnic & Candes (2024). Active Statistical Inference. ICML. arXiv:2403.03208.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_llmrect.selection import ipw_mean
+    >>> predictions = np.array([1.0, 1.0, 1.0, 1.0])
+    >>> known = np.array([True, False, True, False])
+    >>> y = np.array([2.0, np.nan, 0.0, np.nan])
+    >>> round(ipw_mean(predictions, known, y, np.full(4, 0.5)).estimate, 6)
+    1.0
+    """
+    predictions = np.asarray(predictions, dtype=float)
+    known = np.asarray(known, dtype=bool)
+    pi = np.asarray(pi, dtype=float)
+    n = len(predictions)
+    if predictions.ndim != 1:
+        raise ValueError(f"predictions must be 1-D; got shape {predictions.shape}.")
+    if known.shape != (n,) or pi.shape != (n,) or len(y) != n:
+        raise ValueError("predictions, known, y and pi must have the same number of rows.")
+    if ((pi <= 0) | (pi > 1))[known].any():
+        raise ValueError("pi must lie in (0, 1] for every labelled row.")
+    if not 0 < confidence_level < 1:
+        raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+    labels = np.zeros(n)
+    labels[known] = np.asarray(y, dtype=object)[known].astype(float)
+    if not np.all(np.isfinite(labels[known])):
+        raise ValueError("y must be finite on the known rows.")
+    weight = np.where(known, 1.0 / np.where(known, pi, 1.0), 0.0)
+    terms = predictions + (labels - predictions) * weight
+    estimate = float(terms.mean())
+    stderr = float(terms.std(ddof=1) / np.sqrt(n))
+    n_known = int(known.sum())
+    classical_var = float(np.var(labels[known], ddof=1)) / n_known if n_known > 1 else np.inf
+    ess = n_known * classical_var / stderr**2 if stderr > 0 else float("inf")
+    z = ndtri(0.5 + confidence_level / 2)
+    return InferenceResult(
+        estimate=estimate,
+        stderr=stderr,
+        confidence_interval=(estimate - z * stderr, estimate + z * stderr),
+        confidence_level=float(confidence_level),
+        alternative="two-sided",
+        method="active-ipw",
+        lambda_=1.0,
+        n_labeled=n_known,
+        n_unlabeled=n - n_known,
+        effective_sample_size=float(ess),
+    )

@@ -78,3 +78,61 @@ def test_rectified_shares_cover_and_selected_labels_do_not(rectification):
     assert abs(coverage - LEVEL) <= 0.08, coverage
     if naive_covered:
         assert np.mean(naive_covered) < 0.6, np.mean(naive_covered)
+
+
+# -- the regressor: the mean of y = x0 + x1^2 + e is 1 (E[x1^2] = 1) ------------------------------
+TRUE_MEAN = 1.0
+
+
+def _regression_pool(rng, n=400):
+    X = rng.normal(size=(n, 2))
+    return X, X[:, 0] + X[:, 1] ** 2 + 0.5 * rng.normal(size=n)
+
+
+@pytest.mark.parametrize("rectification", ["reserve", "ipw"])
+def test_rectified_mean_covers_and_selected_labels_do_not(rectification):
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.linear_model import LinearRegression
+
+    from sklearn_llmrect.annotators import CallableAnnotator
+    from sklearn_llmrect.multifidelity import MultiFidelityRegressor
+    from sklearn_llmrect.rectify import RectifiedRegressor
+
+    rng = np.random.default_rng(2025)
+    covered, naive_covered = [], []
+    with threadpool_limits(1):
+        for replication in range(N_REPLICATIONS):
+            X, truth = _regression_pool(rng)
+            noisy = truth + rng.normal(scale=1.0, size=len(truth))
+            y = np.full(len(X), np.nan)
+            y[:20] = truth[:20]
+            model = MultiFidelityRegressor(
+                # a small forest: its members' spread drives EEQ, the split and the IPW draw
+                RandomForestRegressor(n_estimators=10, max_depth=4, random_state=replication),
+                human_annotator=OracleAnnotator(truth),
+                llm_annotator=CallableAnnotator(lambda _, i, n=noisy: n[i], pass_indices=True),
+                selector=EEQSelector(embedder=None, prefilter=2),
+                n_human=60,
+                n_llm=60,
+                n_rounds=2,
+                rectification=rectification,
+                n_rectify=60,
+                random_state=replication,
+            ).fit(X, y)
+            low, high = model.rectified_mean(X, confidence_level=LEVEL).confidence_interval
+            covered.append(low <= TRUE_MEAN <= high)
+            if rectification == "reserve":  # the refused shortcut, with a linear student
+                linear = LinearRegression().fit(
+                    X[model.human_indices_], model.human_labels_.astype(float)
+                )
+                y_naive = np.full(len(X), np.nan)
+                y_naive[model.human_indices_] = model.human_labels_.astype(float)
+                naive = RectifiedRegressor(
+                    FrozenEstimator(linear), allocation=0, confidence_level=LEVEL
+                ).fit(X, y_naive)
+                low, high = naive.result_.confidence_interval
+                naive_covered.append(low <= TRUE_MEAN <= high)
+    coverage = float(np.mean(covered))
+    assert abs(coverage - LEVEL) <= 0.08, coverage
+    if naive_covered:
+        assert np.mean(naive_covered) < 0.6, np.mean(naive_covered)

@@ -1,17 +1,9 @@
-"""MultiFidelityClassifier: interactive multi-fidelity learning (IMFL) as a meta-estimator.
+"""The IMFL round loop shared by :class:`MultiFidelityClassifier` and
+:class:`MultiFidelityRegressor`: query, split, annotate, retrain; plus the rectification sample.
 
-Each round asks a selector for the rows to label, sends the hardest to humans and the rest to an
-LLM annotator prompted with the nearest human-labelled examples, and retrains the student on
-every label so far (per-source weights). A human batch that decays over the rounds fills the
-LLM's retrieval pool early. Optionally the loop keeps labels that *can* rectify the student:
-a uniform random human sample reserved before the loop, or a final human sample drawn with known
-inclusion probabilities (inverse-probability weighting).
-
-References
-----------
-Zhang, Li, Das & Kumar (2023). Interactive Multi-fidelity Learning for Cost-effective Adaptation
-of Language Model with Sparse Human Supervision. NeurIPS. arXiv:2310.20153.
-Zrnic & Candes (2024). Active Statistical Inference. ICML. arXiv:2403.03208.
+Subclasses say what differs between classes and values: the default student and selector, how
+hard a row is for the student, the validation scores, how labels from several sources become
+one target array, and how the rectification sample gives an interval.
 """
 
 from __future__ import annotations
@@ -20,25 +12,25 @@ import numbers
 import time
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import n_rows, take_rows, uniform_class_labels
-from .selection import (
+from .._validation import n_rows, take_rows
+from ..selection import (
     EEQSelector,
     HumanBatchSchedule,
     HumanLLMSplit,
     inclusion_probabilities,
-    ipw_class_shares,
     labeled_mask,
-    uncertainty,
 )
 
-__all__ = ["MultiFidelityClassifier"]
-
 _RECTIFICATION = (None, "reserve", "ipw")
+
+
+def _no_answer(value) -> bool:
+    """None (an annotator that could not label the row) or a float NaN."""
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _fit_with_weights(estimator, X, y, weights):
@@ -57,117 +49,8 @@ def _fit_with_weights(estimator, X, y, weights):
         ) from None
 
 
-class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
-    """Train a student classifier from a few human labels and many LLM labels (IMFL).
-
-    For rounds ``r = 1..R`` with human and LLM batches ``b_h(r), b_l(r)`` from ``schedule``:
-
-    1. ``selector.query`` picks ``b_h(r) + b_l(r)`` unlabelled rows (default
-       :class:`~sklearn_llmrect.selection.EEQSelector` with the current student's
-       uncertainty; in round 1 without a student, pure k-means diversity);
-    2. ``split`` sends the ``b_h(r)`` rows the student is least sure about to
-       ``human_annotator`` and the others to ``llm_annotator``, which is first fitted on every
-       human label so far (its retrieval pool);
-    3. the student (a fresh clone of ``estimator``, or the same one with ``warm_start=True``)
-       is fitted on all labels, human rows weighted ``human_weight`` and LLM rows
-       ``llm_weight``.
-
-    **Validity.** Rows chosen by uncertainty or diversity are not a random sample: they may
-    train the student but must not rectify it. ``rectification="reserve"`` sets aside
-    ``n_rectify`` uniformly random rows before the loop (human-labelled, never trained on);
-    ``rectification="ipw"`` draws, after the loop, each remaining row with a known probability
-    that grows with the student's uncertainty (expected count ``n_rectify``). Then
-    :meth:`rectified_shares` gives valid intervals for the class shares: PPI through
-    :class:`~sklearn_llmrect.RectifiedClassifier` for the reserve, inverse-probability
-    weighting for ``"ipw"``. Asking to rectify with the selected labels raises an error.
-
-    Parameters
-    ----------
-    estimator : classifier, default=None
-        The student (needs ``predict_proba`` for uncertainty). None:
-        ``LLMClassifier(model="minilm-l6")``. Any scikit-learn classifier works, e.g.
-        ``make_pipeline(TextEmbedder(), LogisticRegression())``.
-    human_annotator : annotator
-        High-fidelity labels (``annotate(X, indices)``), e.g.
-        :class:`~sklearn_llmrect.annotators.CallableAnnotator` around a labelling interface,
-        or :class:`~sklearn_llmrect.annotators.OracleAnnotator` in simulations. Required.
-    llm_annotator : annotator, default=None
-        Low-fidelity labels; None: :class:`~sklearn_llmrect.annotators.LLMAnnotator` (SmolLM2
-        with retrieved examples). Its ``fit`` receives the human labels each round.
-    selector : selector, default=None
-        None: ``EEQSelector(random_state=...)``.
-    schedule : HumanBatchSchedule, default=None
-        None: ``HumanBatchSchedule(decay=0.5, llm="linear")``.
-    split : HumanLLMSplit, default=None
-        None: ``HumanLLMSplit("hardest")``.
-    n_human, n_llm, n_rounds : int, default=200, 800, 5
-        Budgets of the loop (rectification labels come on top of ``n_human``).
-    human_weight, llm_weight : float, default=1.0, 1.0
-        Sample weights of the two sources when the student is fitted.
-    rectification : {None, "reserve", "ipw"}, default=None
-        Keep labels that can rectify the student (see above).
-    n_rectify : int, default=0
-        Size (expected size for ``"ipw"``) of that human sample.
-    human_cost, llm_cost : float, default=1.0, 0.01
-        Cost per label, for ``history_`` and ``cost_``.
-    warm_start : bool, default=False
-        Keep one student across rounds (its own ``warm_start`` then continues training)
-        instead of a fresh clone per round.
-    random_state : int, RandomState or None, default=None
-        Seeds the reserve, the IPW draw, and selectors / splits whose own ``random_state`` is
-        None.
-    verbose : int, default=0
-        Print one line per round when > 0.
-
-    Attributes
-    ----------
-    estimator_ : classifier
-        The student after the last round.
-    classes_ : ndarray
-    human_indices_, human_labels_ : ndarray
-        Rows labelled by humans in the loop, and their labels.
-    llm_indices_, llm_labels_ : ndarray
-        Rows labelled by the LLM, and its labels (rows the LLM could not label are left out).
-    rectify_indices_, rectify_labels_ : ndarray
-        The human rectification sample (empty without ``rectification``).
-    inclusion_probabilities_ : ndarray of shape (n_samples,) or None
-        ``"ipw"``: each row's probability of being in the rectification sample (1 for rows
-        labelled in the loop or before it).
-    history_ : list of dict
-        Per round: batch sizes, totals, cumulative ``cost``, ``n_invalid`` LLM answers,
-        validation ``accuracy`` and ``macro_f1`` (with ``validation_data``), seconds per step.
-    cost_ : float
-        ``human_cost * (human labels + rectification labels) + llm_cost * LLM labels``.
-
-    References
-    ----------
-    Zhang, Li, Das & Kumar (2023). Interactive Multi-fidelity Learning for Cost-effective
-    Adaptation of Language Model with Sparse Human Supervision. NeurIPS. arXiv:2310.20153.
-    Zrnic & Candes (2024). Active Statistical Inference. ICML. arXiv:2403.03208.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn_llmrect.annotators import OracleAnnotator, SimulatedAnnotator
-    >>> from sklearn_llmrect.multifidelity import MultiFidelityClassifier
-    >>> from sklearn_llmrect.selection import EEQSelector
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(600, 2))
-    >>> truth = np.where(X[:, 0] + 0.3 * rng.normal(size=600) > 0, "pos", "neg")
-    >>> model = MultiFidelityClassifier(
-    ...     LogisticRegression(),
-    ...     human_annotator=OracleAnnotator(truth),
-    ...     llm_annotator=SimulatedAnnotator(truth, accuracy=0.8, random_state=0),
-    ...     selector=EEQSelector(embedder=None), n_human=30, n_llm=90, n_rounds=3,
-    ...     rectification="reserve", n_rectify=60, random_state=0,
-    ... ).fit(X)
-    >>> len(model.human_indices_), len(model.llm_indices_), len(model.rectify_indices_)
-    (30, 90, 60)
-    >>> shares = model.rectified_shares(X)
-    >>> shares.classes
-    ('neg', 'pos')
-    """
+class MultiFidelityBase(MetaEstimatorMixin, BaseEstimator):
+    """Base class of the IMFL meta-estimators; not for direct use."""
 
     def __init__(
         self,
@@ -210,6 +93,25 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         self.random_state = random_state
         self.verbose = verbose
 
+    # ------------------------------------------------------------------ subclass hooks
+    def _default_student(self):
+        raise NotImplementedError
+
+    def _default_selector(self):
+        return EEQSelector()
+
+    def _default_llm_annotator(self):
+        raise NotImplementedError
+
+    def _difficulty(self, estimator, X) -> np.ndarray:  # larger is harder
+        raise NotImplementedError
+
+    def _validation_scores(self, estimator, X, y) -> dict:
+        raise NotImplementedError
+
+    def _clean_labels(self, labels) -> np.ndarray:
+        raise NotImplementedError
+
     # ------------------------------------------------------------------------------ checks
     def _check_params(self):
         if self.human_annotator is None or not hasattr(self.human_annotator, "annotate"):
@@ -249,11 +151,7 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         return component
 
     def _student(self):
-        if self.estimator is not None:
-            return self.estimator
-        from .estimators import LLMClassifier
-
-        return LLMClassifier(model="minilm-l6")
+        return self.estimator if self.estimator is not None else self._default_student()
 
     # --------------------------------------------------------------------------------- fit
     def fit(self, X, y=None, *, validation_data=None):
@@ -282,16 +180,14 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
             labels[known] = np.asarray(y, dtype=object)[known]
         source = np.where(known, "initial", "").astype(object)
         rng = check_random_state(self.random_state)
-        selector = self._component(self.selector, EEQSelector(), rng)
+        selector = self._component(self.selector, self._default_selector(), rng)
         split = self._component(self.split, HumanLLMSplit(), rng)
         schedule = self.schedule if self.schedule is not None else HumanBatchSchedule()
         batches = schedule.batch_sizes(self.n_human, self.n_llm, self.n_rounds)
         human_annotator = self.human_annotator
         llm_annotator = self.llm_annotator
         if llm_annotator is None and self.n_llm > 0:
-            from .annotators import LLMAnnotator
-
-            llm_annotator = LLMAnnotator()
+            llm_annotator = self._default_llm_annotator()
 
         reserved = np.zeros(n, dtype=bool)
         self.rectify_indices_ = np.zeros(0, dtype=np.intp)
@@ -327,8 +223,8 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
                 X, None, estimator=fitted, batch_size=int(n_h + n_l), candidates=free
             )
             difficulty = (
-                uncertainty(fitted, take_rows(X, chosen))
-                if fitted is not None and hasattr(fitted, "predict_proba")
+                self._difficulty(fitted, take_rows(X, chosen))
+                if fitted is not None and getattr(split, "strategy", None) != "random"
                 else np.zeros(len(chosen))
             )
             to_human, to_llm = split.split(chosen, difficulty, int(n_h))
@@ -354,18 +250,14 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
                 "seconds_train": trained_at - annotated_at,
             }
             if validation_data is not None:
-                X_val, y_val = validation_data
-                predicted = fitted.predict(X_val)
-                record["accuracy"] = float(accuracy_score(y_val, predicted))
-                record["macro_f1"] = float(f1_score(y_val, predicted, average="macro"))
+                record.update(self._validation_scores(fitted, *validation_data))
             self.history_.append(record)
             if self.verbose > 0:
                 shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in record.items()}
-                print(f"[MultiFidelityClassifier] {shown}")
+                print(f"[{type(self).__name__}] {shown}")
         if fitted is None:
             raise ValueError("no labels were collected: n_human + n_llm is 0 and y is empty.")
         self.estimator_ = fitted
-        self.classes_ = np.asarray(fitted.classes_)
         self.n_samples_fit_ = n
         human = np.flatnonzero(source == "human")
         llm = np.flatnonzero(source == "llm")
@@ -386,7 +278,7 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
             raise ValueError(
                 f"the {name} annotator returned {answers.shape} labels for {len(rows)} rows."
             )
-        valid = np.array([a is not None for a in answers], dtype=bool)
+        valid = np.array([not _no_answer(a) for a in answers], dtype=bool)
         labels[rows[valid]] = answers[valid]
         source[rows[valid]] = name
         source[rows[~valid]] = "invalid"  # asked once; not asked again, not trained on
@@ -398,7 +290,7 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         if np.all(weights == weights[0]):
             weights = None
         model = previous if (self.warm_start and previous is not None) else clone(student)
-        y_rows = uniform_class_labels(labels[rows])
+        y_rows = self._clean_labels(labels[rows])
         return _fit_with_weights(model, take_rows(X, rows), y_rows, weights)
 
     def _cost(self, source) -> float:
@@ -413,7 +305,7 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
             raise ValueError(
                 f"n_rectify={self.n_rectify} is more than the {len(rest)} rows left to draw from."
             )
-        scores = uncertainty(self.estimator_, take_rows(X, rest))
+        scores = self._difficulty(self.estimator_, take_rows(X, rest))
         pi = np.ones(len(source))
         pi[rest] = inclusion_probabilities(scores, float(self.n_rectify))
         drawn = rest[rng.random_sample(len(rest)) < pi[rest]]
@@ -425,48 +317,20 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
 
     # ---------------------------------------------------------------------------- predict
     def predict(self, X):
-        """Class predictions of the student."""
+        """Predictions of the student."""
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict(X)
 
-    def predict_proba(self, X):
-        """Class probabilities of the student, columns in the order of ``classes_``."""
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
-
     # -------------------------------------------------------------------------- rectify
-    def rectified_shares(self, X, *, method="ppi++", confidence_level=0.95, indices=None):
-        """Valid confidence intervals for the share of each class in the population.
-
-        Uses only the rectification sample: with ``rectification="reserve"`` the student is
-        rectified by :class:`~sklearn_llmrect.RectifiedClassifier` (``allocation=0``, the
-        student frozen) on the pool; with ``"ipw"`` by the inverse-probability-weighted
-        estimate (:func:`~sklearn_llmrect.selection.ipw_class_shares`), where rows labelled in
-        the loop enter with probability 1.
-
-        Parameters
-        ----------
-        X : the pool given to :meth:`fit`
-        method : {"ppi", "ppi++"}, default="ppi++"
-            For the reserve.
-        confidence_level : float, default=0.95
-        indices : array-like of int, optional
-            A subset of ``rectify_indices_`` to use (reserve only). Rows chosen by the
-            selector are refused.
-
-        Returns
-        -------
-        ClassSharesResult
-        """
+    def _rectification_rows(self, X, indices):
+        """The rectification sample's (rows, labels), after refusing what cannot rectify."""
         check_is_fitted(self, "estimator_")
         if n_rows(X) != self.n_samples_fit_:
             raise ValueError(
                 f"X must be the pool given to fit ({self.n_samples_fit_} rows); got {n_rows(X)}."
             )
         selected = np.concatenate([self.human_indices_, self.llm_indices_])
-        selector_name = (
-            type(self.selector).__name__ if self.selector is not None else ("EEQSelector")
-        )
+        selector_name = type(self.selector).__name__ if self.selector is not None else "EEQSelector"
         if indices is not None:
             indices = np.unique(np.asarray(indices, dtype=np.intp))
             bad = np.intersect1d(indices, selected)
@@ -486,42 +350,25 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
                 "Refit with rectification='reserve' and n_rectify=... (a uniform random human "
                 "sample) or rectification='ipw' (draws with known probabilities)."
             )
-        if indices is not None:
-            missing = np.setdiff1d(indices, self.rectify_indices_)
-            if missing.size:
-                raise ValueError(
-                    f"rows {missing[:5].tolist()} are not in the rectification sample "
-                    "(rectify_indices_)."
-                )
-            if self.rectification == "ipw":
-                raise ValueError(
-                    "indices cannot pick a subset of an IPW sample: the inclusion "
-                    "probabilities hold for the whole draw."
-                )
-        if self.rectification == "reserve":
-            return self._reserve_shares(X, method, confidence_level, indices)
-        return self._ipw_shares(X, confidence_level)
-
-    def _reserve_shares(self, X, method, confidence_level, indices):
-        from sklearn.frozen import FrozenEstimator
-
-        from .rectify import RectifiedClassifier
-
         rows, answers = self.rectify_indices_, self.rectify_labels_
-        if indices is not None:
-            keep = np.isin(rows, indices)
-            rows, answers = rows[keep], answers[keep]
-        y = np.full(self.n_samples_fit_, -1, dtype=object)
-        y[rows] = answers
-        rectifier = RectifiedClassifier(
-            FrozenEstimator(self.estimator_),
-            allocation=0,
-            method=method,
-            confidence_level=confidence_level,
-        ).fit(X, y)
-        return rectifier.result_
+        if indices is None:
+            return rows, answers
+        missing = np.setdiff1d(indices, rows)
+        if missing.size:
+            raise ValueError(
+                f"rows {missing[:5].tolist()} are not in the rectification sample "
+                "(rectify_indices_)."
+            )
+        if self.rectification == "ipw":
+            raise ValueError(
+                "indices cannot pick a subset of an IPW sample: the inclusion "
+                "probabilities hold for the whole draw."
+            )
+        keep = np.isin(rows, indices)
+        return rows[keep], answers[keep]
 
-    def _ipw_shares(self, X, confidence_level):
+    def _ipw_labels(self):
+        """(known mask, labels) over the pool: every row labelled with certainty or drawn."""
         n = self.n_samples_fit_
         known = np.zeros(n, dtype=bool)
         y = np.empty(n, dtype=object)
@@ -532,12 +379,4 @@ class MultiFidelityClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         ):
             known[rows] = True
             y[rows] = answers
-        pi = self.inclusion_probabilities_
-        return ipw_class_shares(
-            self.estimator_.predict_proba(X),
-            known,
-            y,
-            pi,
-            classes=self.classes_,
-            confidence_level=confidence_level,
-        )
+        return known, y
