@@ -279,6 +279,9 @@ def test_http_annotator_against_a_loopback_server_that_generates(smollm2, monkey
     assert "retry 1/4" in caplog.text
     body = annotator.request_body(queries[0])
     assert body["messages"][1]["content"].count("Text: ") == 3  # 2 retrieved examples + query
+    noted = annotator.request_body(queries[0], instruction="Mind the negations.")
+    assert noted["messages"][0]["content"] == annotator.instruction_ + "\nMind the negations."
+    assert noted["messages"][1] == body["messages"][1]  # the note goes to the system message
 
 
 @pytest.mark.real_model

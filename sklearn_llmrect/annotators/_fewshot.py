@@ -174,7 +174,11 @@ class FewShotAnnotator(BaseAnnotator):
         order = np.argsort(-np.take_along_axis(similarity, top, axis=1), axis=1, kind="stable")
         return np.take_along_axis(top, order, axis=1).astype(np.intp)
 
-    def prompts(self, X, example_indices=None) -> list[str]:
+    def full_instruction(self, instruction=None) -> str:
+        """The fitted instruction, with ``instruction`` appended on a new line when given."""
+        return self.instruction_ if instruction is None else f"{self.instruction_}\n{instruction}"
+
+    def prompts(self, X, example_indices=None, instruction=None) -> list[str]:
         """The prompt text of each row (without any chat template).
 
         Parameters
@@ -183,6 +187,9 @@ class FewShotAnnotator(BaseAnnotator):
         example_indices : array-like of shape (n_samples, k), optional
             Examples to show (positions in the fitted examples, nearest first); default
             :meth:`retrieve`.
+        instruction : str, optional
+            Appended to the fitted instruction, for these prompts only (e.g. the notes of a
+            :class:`~sklearn_llmrect.revision.TargetedReviser` category).
 
         Returns
         -------
@@ -196,7 +203,9 @@ class FewShotAnnotator(BaseAnnotator):
         prompts = []
         for text, chosen in zip(texts, example_indices, strict=True):
             shots = [f"Text: {self.example_texts_[i]}\nAnswer: {words[i]}" for i in chosen[::-1]]
-            body = "\n\n".join([self.instruction_, *shots, f"Text: {text}\nAnswer:"])
+            body = "\n\n".join(
+                [self.full_instruction(instruction), *shots, f"Text: {text}\nAnswer:"]
+            )
             prompts.append(body)
         return prompts
 

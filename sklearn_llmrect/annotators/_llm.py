@@ -223,7 +223,7 @@ class LLMAnnotator(FewShotAnnotator):
             model, is_causal=True, n_outputs=len(ids), verbalizer_ids=ids
         )
 
-    def annotate_proba(self, X, example_indices=None) -> np.ndarray:
+    def annotate_proba(self, X, example_indices=None, instruction=None) -> np.ndarray:
         """Probability of each class (softmax over the label words' first tokens).
 
         Parameters
@@ -231,6 +231,8 @@ class LLMAnnotator(FewShotAnnotator):
         X : list of str, array-like or DataFrame
         example_indices : array-like of shape (n_samples, k), optional
             The examples to show (positions in the fitted examples); default :meth:`retrieve`.
+        instruction : str, optional
+            Appended to the fitted instruction for this call only (see :meth:`prompts`).
 
         Returns
         -------
@@ -240,7 +242,7 @@ class LLMAnnotator(FewShotAnnotator):
             if not hasattr(self, "classes_"):
                 raise ValueError("LLMAnnotator is not fitted: call fit(X_human, y_human).")
             self._load_model()  # after unpickling
-        prompts = self.prompts(X, example_indices)
+        prompts = self.prompts(X, example_indices, instruction)
         ids, _ = _network.encode_prompts(
             self._tokenizer,
             prompts,
@@ -267,7 +269,7 @@ class LLMAnnotator(FewShotAnnotator):
             return np.array([np.mean(self.example_labels_ == c) for c in self.classes_])
         return np.full(len(self.classes_), 1.0 / len(self.classes_))
 
-    def annotate(self, X, indices=None, example_indices=None) -> np.ndarray:
+    def annotate(self, X, indices=None, example_indices=None, instruction=None) -> np.ndarray:
         """The most probable class of each row of X.
 
         Parameters
@@ -277,12 +279,14 @@ class LLMAnnotator(FewShotAnnotator):
             Pool positions (part of the annotator interface).
         example_indices : array-like of shape (n_samples, k), optional
             As in :meth:`annotate_proba`.
+        instruction : str, optional
+            As in :meth:`annotate_proba`.
 
         Returns
         -------
         ndarray of shape (n_samples,)
         """
-        proba = self.annotate_proba(X, example_indices)
+        proba = self.annotate_proba(X, example_indices, instruction)
         return self.classes_[np.argmax(proba, axis=1)]
 
     def __getstate__(self):

@@ -161,14 +161,16 @@ class OpenAICompatibleAnnotator(FewShotAnnotator):
         """The chat-completions URL requests are sent to."""
         return self.base_url.rstrip("/") + "/chat/completions"
 
-    def request_body(self, text: str, example_indices=None) -> dict:
+    def request_body(self, text: str, example_indices=None, instruction=None) -> dict:
         """The JSON body sent for one text (its prompt split into system and user messages)."""
-        prompt = self.prompts([text], None if example_indices is None else [example_indices])[0]
-        user = prompt[len(self.instruction_) :].lstrip("\n")
+        chosen = None if example_indices is None else [example_indices]
+        prompt = self.prompts([text], chosen, instruction)[0]
+        system = self.full_instruction(instruction)
+        user = prompt[len(system) :].lstrip("\n")
         return {
             "model": self.model,
             "messages": [
-                {"role": "system", "content": self.instruction_},
+                {"role": "system", "content": system},
                 {"role": "user", "content": user},
             ],
             "temperature": float(self.temperature),
@@ -237,7 +239,7 @@ class OpenAICompatibleAnnotator(FewShotAnnotator):
             ) from None
         return str(reply or ""), attempts
 
-    def annotate(self, X, indices=None, example_indices=None) -> np.ndarray:
+    def annotate(self, X, indices=None, example_indices=None, instruction=None) -> np.ndarray:
         """Ask the endpoint for each row's label.
 
         Parameters
@@ -247,6 +249,8 @@ class OpenAICompatibleAnnotator(FewShotAnnotator):
             Pool positions (part of the annotator interface).
         example_indices : array-like of shape (n_samples, k), optional
             The examples to show; default :meth:`retrieve`.
+        instruction : str, optional
+            Appended to the fitted instruction (the system message) for this call only.
 
         Returns
         -------
@@ -262,7 +266,7 @@ class OpenAICompatibleAnnotator(FewShotAnnotator):
         if example_indices is None:
             example_indices = self.retrieve(X)
         bodies = [
-            self.request_body(text, chosen)
+            self.request_body(text, chosen, instruction)
             for text, chosen in zip(texts, np.asarray(example_indices), strict=True)
         ]
         headers = self._headers()

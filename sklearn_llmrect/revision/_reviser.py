@@ -22,21 +22,13 @@ DECISIONS = ("revised", "unchanged", "rejected", "not_sent")
 def annotate_with_instruction(editor, X, rows, instruction: str) -> np.ndarray:
     """Ask ``editor`` about ``rows`` of X with a category-specific ``instruction``.
 
-    An editor whose ``annotate`` takes an ``instruction`` argument receives it; one with a
-    fitted ``instruction_`` and ``prompts`` (the package's few-shot LLM annotators) gets it
-    appended to its prompt instruction for this call; any other editor (an oracle, a
-    callable) is asked without it.
+    An editor whose ``annotate`` takes an ``instruction`` argument (the package's LLM
+    annotators append it to their prompt instruction for this call) receives it; any other
+    editor (an oracle, a callable) is asked without it.
     """
     subset = take_rows(X, rows)
     if "instruction" in inspect.signature(editor.annotate).parameters:
         return np.asarray(editor.annotate(subset, indices=rows, instruction=instruction), object)
-    if hasattr(editor, "instruction_") and hasattr(editor, "prompts"):
-        base = editor.instruction_
-        editor.instruction_ = f"{base}\n{instruction}"
-        try:
-            return np.asarray(editor.annotate(subset, indices=rows), dtype=object)
-        finally:
-            editor.instruction_ = base
     return np.asarray(editor.annotate(subset, indices=rows), dtype=object)
 
 
