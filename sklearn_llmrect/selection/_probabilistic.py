@@ -115,46 +115,26 @@ def ipw_class_shares(proba, known, y, pi, *, classes, confidence_level=0.95) -> 
     [0.5, 0.5]
     """
     proba = np.asarray(proba, dtype=float)
-    known = np.asarray(known, dtype=bool)
-    pi = np.asarray(pi, dtype=float)
     classes = np.asarray(classes)
-    n = len(proba)
     if proba.ndim != 2 or proba.shape[1] != len(classes):
         raise ValueError(f"proba must have shape (N, {len(classes)}); got {proba.shape}.")
-    if known.shape != (n,) or pi.shape != (n,) or len(y) != n:
-        raise ValueError("proba, known, y and pi must have the same number of rows.")
-    if ((pi <= 0) | (pi > 1))[known].any():
-        raise ValueError("pi must lie in (0, 1] for every labelled row.")
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+    known, pi = _check_draw(len(proba), known, y, pi, confidence_level, "proba")
     y = np.asarray(y, dtype=object)
     onehot = np.zeros_like(proba)
     for k, label in enumerate(classes.tolist()):
         onehot[known, k] = [value == label for value in y[known]]
-    weight = np.where(known, 1.0 / np.where(known, pi, 1.0), 0.0)
-    terms = proba + (onehot - proba) * weight[:, None]
-    estimates = terms.mean(axis=0)
-    stderrs = terms.std(axis=0, ddof=1) / np.sqrt(n)
-    z = ndtri(0.5 + confidence_level / 2)
-    n_known = int(known.sum())
+    estimates, stderrs = _ipw_estimates(proba, onehot, known, pi)
+    n_known = max(int(known.sum()), 1)
     results = []
     for k, label in enumerate(classes.tolist()):
-        estimate, stderr = float(estimates[k]), float(stderrs[k])
-        share = min(max(estimate, 1e-12), 1 - 1e-12)
-        classical_var = share * (1 - share) / max(n_known, 1)
-        ess = n_known * classical_var / stderr**2 if stderr > 0 else float("inf")
+        share = min(max(float(estimates[k]), 1e-12), 1 - 1e-12)
         results.append(
-            InferenceResult(
-                estimate=estimate,
-                stderr=stderr,
-                confidence_interval=(estimate - z * stderr, estimate + z * stderr),
-                confidence_level=float(confidence_level),
-                alternative="two-sided",
-                method="active-ipw",
-                lambda_=1.0,
-                n_labeled=n_known,
-                n_unlabeled=n - n_known,
-                effective_sample_size=float(ess),
+            _result(
+                estimates[k],
+                stderrs[k],
+                share * (1 - share) / n_known,
+                known,
+                confidence_level,
                 target=f"share of class {label!r}",
             )
         )
@@ -199,28 +179,41 @@ def ipw_mean(predictions, known, y, pi, *, confidence_level=0.95) -> InferenceRe
     1.0
     """
     predictions = np.asarray(predictions, dtype=float)
-    known = np.asarray(known, dtype=bool)
-    pi = np.asarray(pi, dtype=float)
-    n = len(predictions)
     if predictions.ndim != 1:
         raise ValueError(f"predictions must be 1-D; got shape {predictions.shape}.")
+    known, pi = _check_draw(len(predictions), known, y, pi, confidence_level, "predictions")
+    labels = np.zeros(len(predictions))
+    labels[known] = np.asarray(y, dtype=object)[known].astype(float)
+    if not np.all(np.isfinite(labels[known])):
+        raise ValueError("y must be finite on the known rows.")
+    estimates, stderrs = _ipw_estimates(predictions[:, None], labels[:, None], known, pi)
+    n_known = int(known.sum())
+    classical_var = float(np.var(labels[known], ddof=1)) / n_known if n_known > 1 else np.inf
+    return _result(estimates[0], stderrs[0], classical_var, known, confidence_level)
+
+
+def _check_draw(n, known, y, pi, confidence_level, name):
+    known = np.asarray(known, dtype=bool)
+    pi = np.asarray(pi, dtype=float)
     if known.shape != (n,) or pi.shape != (n,) or len(y) != n:
-        raise ValueError("predictions, known, y and pi must have the same number of rows.")
+        raise ValueError(f"{name}, known, y and pi must have the same number of rows.")
     if ((pi <= 0) | (pi > 1))[known].any():
         raise ValueError("pi must lie in (0, 1] for every labelled row.")
     if not 0 < confidence_level < 1:
         raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
-    labels = np.zeros(n)
-    labels[known] = np.asarray(y, dtype=object)[known].astype(float)
-    if not np.all(np.isfinite(labels[known])):
-        raise ValueError("y must be finite on the known rows.")
+    return known, pi
+
+
+def _ipw_estimates(predictions, outcomes, known, pi):
+    """Column means of ``f + (y - f) * xi / pi`` and their standard errors, for (N, K) arrays."""
     weight = np.where(known, 1.0 / np.where(known, pi, 1.0), 0.0)
-    terms = predictions + (labels - predictions) * weight
-    estimate = float(terms.mean())
-    stderr = float(terms.std(ddof=1) / np.sqrt(n))
+    terms = predictions + (outcomes - predictions) * weight[:, None]
+    return terms.mean(axis=0), terms.std(axis=0, ddof=1) / np.sqrt(len(terms))
+
+
+def _result(estimate, stderr, classical_var, known, confidence_level, target="mean"):
+    estimate, stderr = float(estimate), float(stderr)
     n_known = int(known.sum())
-    classical_var = float(np.var(labels[known], ddof=1)) / n_known if n_known > 1 else np.inf
-    ess = n_known * classical_var / stderr**2 if stderr > 0 else float("inf")
     z = ndtri(0.5 + confidence_level / 2)
     return InferenceResult(
         estimate=estimate,
@@ -231,6 +224,9 @@ def ipw_mean(predictions, known, y, pi, *, confidence_level=0.95) -> InferenceRe
         method="active-ipw",
         lambda_=1.0,
         n_labeled=n_known,
-        n_unlabeled=n - n_known,
-        effective_sample_size=float(ess),
+        n_unlabeled=len(known) - n_known,
+        effective_sample_size=float(
+            n_known * classical_var / stderr**2 if stderr > 0 else float("inf")
+        ),
+        target=target,
     )
