@@ -734,17 +734,29 @@ def markdown(payload, ablations, sweep):
                     f"{_fmt(row, 'accuracy', asked)} |"
                 )
         claim = payload["claim_imfl_beats_3x_human"].get(name)
-        if claim and claim["imfl_smollm2_macro_f1"] is not None:
-            lines += [
-                "",
-                f"Paper's claim ({budget['n_human']:,} + {budget['n_llm']:,} beats "
-                f"{claim['human_3x']:,} human): with SmolLM2 "
-                f"{'holds' if claim['holds_with_smollm2'] else 'does not hold'} "
-                f"(macro-F1 {claim['imfl_smollm2_macro_f1']:.3f} vs "
-                f"{claim['human_3x_macro_f1']:.3f}); with the simulated annotator (errors "
-                "uniform over the other classes) it holds at accuracies "
-                f"{claim['simulated_accuracies_that_beat_3x'] or 'none tried'}.",
-            ]
+        if claim:
+            tried = sorted(float(c.split("-")[-1]) for c in rows if c.startswith("imfl-sim-"))
+            tried = [a for a in tried if rows.get(f"imfl-sim-{a:g}")]
+            parts = []
+            if claim["imfl_smollm2_macro_f1"] is not None:
+                parts.append(
+                    f"with SmolLM2 it {'holds' if claim['holds_with_smollm2'] else 'does not hold'}"
+                    f" (macro-F1 {claim['imfl_smollm2_macro_f1']:.3f} vs "
+                    f"{claim['human_3x_macro_f1']:.3f})"
+                )
+            if tried:
+                beats = claim["simulated_accuracies_that_beat_3x"]
+                parts.append(
+                    "with the simulated annotator (errors uniform over the other classes) it "
+                    + (f"holds at accuracies {beats}" if beats else "holds at none")
+                    + f" of those tried ({tried})"
+                )
+            if parts:
+                lines += [
+                    "",
+                    f"Paper's claim ({budget['n_human']:,} + {budget['n_llm']:,} beats "
+                    f"{claim['human_3x']:,} human): " + "; ".join(parts) + ".",
+                ]
         lines.append("")
     return "\n".join(lines)
 
@@ -772,8 +784,10 @@ def plot(payload, sweep, path):
             ],
         )
         ax.set_xticks(range(len(present)))
+        short = {"imfl-smollm2-no-retrieval": "IMFL, SmolLM2\nno retrieval"}
         ticks = [
-            label(c, budget).strip().replace(" (", "\n(").replace(" + ", "\n+ ") for c in present
+            short.get(c) or label(c, budget).replace(" (", "\n(").replace(" + ", "\n+ ")
+            for c in present
         ]
         ax.set_xticklabels(ticks, fontsize=7, rotation=15)
         ax.set_ylabel("macro-F1 (test)")
