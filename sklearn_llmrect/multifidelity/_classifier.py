@@ -188,19 +188,11 @@ class MultiFidelityClassifier(ClassifierMixin, MultiFidelityBase):
         """
         rows, answers = self._rectification_rows(X, indices)
         if self.rectification == "reserve":
-            from sklearn.frozen import FrozenEstimator
-
             from ..rectify import RectifiedClassifier
 
             y = np.full(self.n_samples_fit_, -1, dtype=object)
             y[rows] = answers
-            rectifier = RectifiedClassifier(
-                FrozenEstimator(self.estimator_),
-                allocation=0,
-                method=method,
-                confidence_level=confidence_level,
-            ).fit(X, y)
-            return rectifier.result_
+            return self._rectify_frozen(RectifiedClassifier, X, y, method, confidence_level)
         known, y = self._ipw_labels()
         return ipw_class_shares(
             self.estimator_.predict_proba(X),

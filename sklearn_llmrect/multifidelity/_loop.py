@@ -367,6 +367,21 @@ class MultiFidelityBase(MetaEstimatorMixin, BaseEstimator):
         keep = np.isin(rows, indices)
         return rows[keep], answers[keep]
 
+    def _rectify_frozen(self, rectifier, X, y, method, confidence_level):
+        """PPI on the pool with the student frozen (``allocation=0``): ``y`` holds the reserve."""
+        from sklearn.frozen import FrozenEstimator
+
+        return (
+            rectifier(
+                FrozenEstimator(self.estimator_),
+                allocation=0,
+                method=method,
+                confidence_level=confidence_level,
+            )
+            .fit(X, y)
+            .result_
+        )
+
     def _ipw_labels(self):
         """(known mask, labels) over the pool: every row labelled with certainty or drawn."""
         n = self.n_samples_fit_

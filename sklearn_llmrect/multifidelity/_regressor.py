@@ -151,19 +151,11 @@ rectify_labels_, inclusion_probabilities_, cost_ : as in :class:`MultiFidelityCl
         """
         rows, answers = self._rectification_rows(X, indices)
         if self.rectification == "reserve":
-            from sklearn.frozen import FrozenEstimator
-
             from ..rectify import RectifiedRegressor
 
             y = np.full(self.n_samples_fit_, np.nan)
             y[rows] = numeric_labels(answers, "the rectification labels")
-            rectifier = RectifiedRegressor(
-                FrozenEstimator(self.estimator_),
-                allocation=0,
-                method=method,
-                confidence_level=confidence_level,
-            ).fit(X, y)
-            return rectifier.result_
+            return self._rectify_frozen(RectifiedRegressor, X, y, method, confidence_level)
         known, y = self._ipw_labels()
         return ipw_mean(
             self.estimator_.predict(X),
