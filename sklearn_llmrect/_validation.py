@@ -17,6 +17,8 @@ __all__ = [
     "n_rows",
     "take_rows",
     "uniform_class_labels",
+    "is_missing",
+    "numeric_labels",
 ]
 
 
@@ -195,3 +197,29 @@ def uniform_class_labels(labels) -> np.ndarray:
     if all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in labels):
         return labels.astype(np.int64)
     return labels
+
+
+def is_missing(value) -> bool:
+    """True for None and NaN (a teacher or editor that gave no answer)."""
+    if value is None:
+        return True
+    return isinstance(value, (float, np.floating)) and bool(np.isnan(value))
+
+
+def numeric_labels(values, name: str, allow_missing: bool = False) -> np.ndarray:
+    """``values`` as float64; None becomes NaN where ``allow_missing``; else a clear error."""
+    out = np.empty(len(values), dtype=np.float64)
+    for i, value in enumerate(values):
+        if is_missing(value):
+            if not allow_missing:
+                raise ValueError(f"{name} has no value at row {i}; a number is needed there.")
+            out[i] = np.nan
+            continue
+        if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number)):
+            raise ValueError(
+                f"{name} must hold numbers for a numeric target; row {i} holds {value!r}."
+            )
+        out[i] = float(value)
+    if not allow_missing and not np.all(np.isfinite(out)):
+        raise ValueError(f"{name} holds infinite values; finite numbers are needed.")
+    return out

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import n_rows, take_rows
+from .._validation import is_missing, n_rows, take_rows
 from ..selection import (
     EEQSelector,
     HumanBatchSchedule,
@@ -26,11 +26,6 @@ from ..selection import (
 )
 
 _RECTIFICATION = (None, "reserve", "ipw")
-
-
-def _no_answer(value) -> bool:
-    """None (an annotator that could not label the row) or a float NaN."""
-    return value is None or (isinstance(value, float) and value != value)
 
 
 def _fit_with_weights(estimator, X, y, weights):
@@ -278,7 +273,7 @@ class MultiFidelityBase(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"the {name} annotator returned {answers.shape} labels for {len(rows)} rows."
             )
-        valid = np.array([not _no_answer(a) for a in answers], dtype=bool)
+        valid = np.array([not is_missing(a) for a in answers], dtype=bool)
         labels[rows[valid]] = answers[valid]
         source[rows[valid]] = name
         source[rows[~valid]] = "invalid"  # asked once; not asked again, not trained on

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import mean_absolute_error, r2_score
 
-from ..revision._targets import numeric_labels
+from .._validation import numeric_labels
 from ..selection import EEQSelector, ipw_mean, uncertainty
 from ._loop import MultiFidelityBase
 

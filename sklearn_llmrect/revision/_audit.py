@@ -8,12 +8,12 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import n_rows
+from .._validation import is_missing, n_rows, numeric_labels
 from ..inference._checks import check_confidence_level
 from ._builders import CategoryBuilders
 from ._categories import build_category, check_judgements, check_taxonomy
 from ._intervals import INTERVAL_METHODS
-from ._targets import audited_mask, is_missing, numeric_labels
+from ._targets import audited_mask
 
 __all__ = ["ErrorAudit"]
 

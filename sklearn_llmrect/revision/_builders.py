@@ -6,9 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .._validation import take_rows
+from .._validation import numeric_labels, take_rows
 from ._categories import build_category, check_judgements, check_taxonomy
-from ._targets import numeric_labels
 from ._text_notes import example_text, label_note, numeric_note
 
 __all__ = ["CategoryBuilders"]

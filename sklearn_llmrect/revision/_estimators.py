@@ -10,10 +10,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, Reg
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import n_rows, take_rows, uniform_class_labels
+from .._validation import is_missing, n_rows, numeric_labels, take_rows, uniform_class_labels
 from ._audit import ErrorAudit
 from ._reviser import TargetedReviser
-from ._targets import audited_mask, is_missing, numeric_labels
+from ._targets import audited_mask
 
 __all__ = ["RevisedLabelClassifier", "RevisedLabelRegressor"]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import take_rows
+from .._validation import is_missing, take_rows
 from ._categories import check_judgements, check_taxonomy
-from ._targets import is_missing
 
 __all__ = ["builtin_recheck", "same_label"]
 

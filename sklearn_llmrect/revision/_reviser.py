@@ -9,9 +9,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from .._validation import n_rows, take_rows
+from .._validation import is_missing, n_rows, take_rows
 from ._recheck import builtin_recheck, same_label
-from ._targets import is_missing
 
 __all__ = ["TargetedReviser"]
 
