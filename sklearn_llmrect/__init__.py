@@ -1,17 +1,21 @@
 """sklearn-llmrect: valid, tight estimates and strong small models from few human labels + an LLM.
 
 Public names are imported lazily, so ``import sklearn_llmrect.inference`` (pure statistics) does
-not pay for importing torch and transformers.
+not pay for importing torch and transformers. The layers, bottom up: ``inference`` and
+``caching`` (no torch); ``models``; ``rectify``, ``selection``, ``annotators``; ``multifidelity``,
+``efficiency``, ``revision``; ``reporting``; ``cli`` (see the architecture page of the docs).
 """
 
 from importlib import import_module
 
+from . import _legacy
+
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "LLMRegressor": "estimators",
-    "LLMClassifier": "estimators",
-    "load_backbone": "backbones",
+    "LLMRegressor": "models",
+    "LLMClassifier": "models",
+    "load_backbone": "models",
     "RectifiedRegressor": "rectify",
     "RectifiedClassifier": "rectify",
     "MultiFidelityClassifier": "multifidelity",
@@ -20,7 +24,7 @@ _PUBLIC = {
     "HumanBatchSchedule": "selection",
     "LLMAnnotator": "annotators",
     "OpenAICompatibleAnnotator": "annotators",
-    "TextEmbedder": "embeddings",
+    "TextEmbedder": "models",
     "RevisedLabelClassifier": "revision",
     "RevisedLabelRegressor": "revision",
     "ErrorAudit": "revision",
@@ -32,10 +36,14 @@ _PUBLIC = {
 
 __all__ = sorted(_PUBLIC)
 
+_legacy.install()
+
 
 def __getattr__(name):
     if name in _PUBLIC:
         return getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+    if name in _legacy.MOVED:
+        return import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -24,7 +24,7 @@ import zlib
 
 import numpy as np
 
-from ..embeddings import as_texts, resolve_embedder
+from ..models.embeddings import as_texts, resolve_embedder
 from ._base import BaseAnnotator
 
 __all__ = ["FewShotAnnotator", "parse_label"]

@@ -10,8 +10,8 @@ import warnings
 import numpy as np
 import torch
 
-from .. import _network
-from ..backbones import load_backbone, resolve_device, resolve_dtype
+from ..models import _network
+from ..models.backbones import load_backbone, resolve_device, resolve_dtype
 from ._fewshot import FewShotAnnotator
 
 __all__ = ["LLMAnnotator"]
@@ -60,7 +60,7 @@ class LLMAnnotator(FewShotAnnotator):
     Parameters
     ----------
     model : str or path-like, default="smollm2-135m-instruct"
-        A causal LM spec for :func:`~sklearn_llmrect.backbones.load_backbone`.
+        A causal LM spec for :func:`~sklearn_llmrect.models.backbones.load_backbone`.
     classes : array-like, optional
         The label set; default: the classes of the examples given to :meth:`fit`.
     label_words : dict, optional
@@ -298,6 +298,6 @@ class LLMAnnotator(FewShotAnnotator):
     def __setstate__(self, state):
         super().__setstate__(state)
         if self.retrieval == "nearest" and getattr(self, "example_embeddings_", None) is not None:
-            from ..embeddings import resolve_embedder
+            from ..models.embeddings import resolve_embedder
 
             self._embed = resolve_embedder(self.embedder)

@@ -260,7 +260,7 @@ class OpenAICompatibleAnnotator(FewShotAnnotator):
         if not hasattr(self, "classes_"):
             raise ValueError(f"{type(self).__name__} is not fitted: call fit(X_human, y_human).")
         self._check_params()
-        from ..embeddings import as_texts
+        from ..models.embeddings import as_texts
 
         texts = as_texts(X)
         if example_indices is None:

@@ -140,7 +140,7 @@ def calibration_folder() -> Path:
     """Where user calibrations live: ``$LLMRECT_CALIBRATIONS`` or the package cache folder."""
     if os.environ.get("LLMRECT_CALIBRATIONS"):
         return Path(os.environ["LLMRECT_CALIBRATIONS"])
-    from ..backbones import cache_dir
+    from ..models.backbones import cache_dir
 
     return cache_dir() / "calibrations"
 

@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
 from .._validation import n_rows, take_rows
-from ..caching import _was_interrupted
+from ..caching._cached_estimator import _was_interrupted
 from ._auc import learning_curve_auc
 
 __all__ = ["LearningCurve", "measure_learning_curve"]

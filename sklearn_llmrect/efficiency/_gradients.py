@@ -27,8 +27,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from .._network import autocast, collate, default_target_modules, length_sorted_batches
 from .._validation import check_text_input
+from ..models._network import autocast, collate, default_target_modules, length_sorted_batches
 
 __all__ = ["GradientSketch", "lora_b_gradients", "resolve_target_modules"]
 

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ..rampup import default_ramp_sizes
+from ..rectify.rampup import default_ramp_sizes
 
 __all__ = ["ramp_sizes_from_labels_needed"]
 
@@ -16,10 +16,10 @@ def ramp_sizes_from_labels_needed(
 ) -> list[int]:
     """Ramp-up stage sizes centred on a predicted number of labels.
 
-    :func:`~sklearn_llmrect.rampup.ramp_up` fine-tunes on nested sets of growing size and stops
-    once the scaling law says more fine-tuning does not pay. Its default stages
-    (:func:`~sklearn_llmrect.rampup.default_ramp_sizes`: 16, 32, 64, ...) know nothing about the
-    task; with a CoS-Low estimate ``n_needed`` (for example
+    :func:`~sklearn_llmrect.rectify.rampup.ramp_up` fine-tunes on nested sets of growing size and
+    stops once the scaling law says more fine-tuning does not pay. Its default stages
+    (:func:`~sklearn_llmrect.rectify.rampup.default_ramp_sizes`: 16, 32, 64, ...) know nothing
+    about the task; with a CoS-Low estimate ``n_needed`` (for example
     ``DataEfficiencyEstimator.labels_needed(0.9)``) the stages are placed around it instead:
     ``n_needed / growth ** (n_stages - 2), ..., n_needed, n_needed * growth``, keeping the sizes
     below ``n_available``. When fewer than three such sizes fit, the default sizes are returned.

@@ -127,7 +127,7 @@ class MultiFidelityClassifier(ClassifierMixin, MultiFidelityBase):
     """
 
     def _default_student(self):
-        from ..estimators import LLMClassifier
+        from ..models.estimators import LLMClassifier
 
         return LLMClassifier(model="minilm-l6")
 

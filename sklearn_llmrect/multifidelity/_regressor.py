@@ -90,7 +90,7 @@ rectify_labels_, inclusion_probabilities_, cost_ : as in :class:`MultiFidelityCl
     """
 
     def _default_student(self):
-        from ..estimators import LLMRegressor
+        from ..models.estimators import LLMRegressor
 
         return LLMRegressor(model="minilm-l6")
 

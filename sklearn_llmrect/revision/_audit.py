@@ -60,7 +60,7 @@ class ErrorAudit(CategoryBuilders, BaseEstimator):
         otherwise.
     embedder : "auto", str, transformer, callable or None, default="auto"
         How rows are embedded for the clusters (see
-        :func:`~sklearn_llmrect.embeddings.resolve_embedder`; ``"auto"``: numeric X as is,
+        :func:`~sklearn_llmrect.models.embeddings.resolve_embedder`; ``"auto"``: numeric X as is,
         texts with MiniLM).
     tolerance : float or "auto", default="auto"
         Regression: a teacher value is an error when it is more than ``tolerance`` from the
@@ -296,7 +296,7 @@ class ErrorAudit(CategoryBuilders, BaseEstimator):
             bins, _ = self._bin_columns(values, missing)
             columns = bins + columns
         if self.kmeans_ is not None:
-            from ..embeddings import resolve_embedder
+            from ..models.embeddings import resolve_embedder
 
             labels = self.kmeans_.predict(resolve_embedder(self.embedder)(X))
             columns += [labels == c for c in range(self.kmeans_.n_clusters)]

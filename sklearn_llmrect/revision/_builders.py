@@ -95,7 +95,7 @@ class CategoryBuilders:
     def _clusters(self, X, n_clusters):
         from sklearn.cluster import KMeans
 
-        from ..embeddings import resolve_embedder
+        from ..models.embeddings import resolve_embedder
 
         if X is None:
             raise ValueError("n_clusters > 0 needs X (the rows to embed and cluster); X is None.")

@@ -274,7 +274,7 @@ class RevisedLabelClassifier(ClassifierMixin, _RevisedLabelBase):
     def _student(self):
         if self.estimator is not None:
             return self.estimator
-        from ..estimators import LLMClassifier
+        from ..models.estimators import LLMClassifier
 
         return LLMClassifier(**_DEFAULT_STUDENT)
 
@@ -339,7 +339,7 @@ class RevisedLabelRegressor(RegressorMixin, _RevisedLabelBase):
     def _student(self):
         if self.estimator is not None:
             return self.estimator
-        from ..estimators import LLMRegressor
+        from ..models.estimators import LLMRegressor
 
         return LLMRegressor(loss="mse", **_DEFAULT_STUDENT)
 

@@ -13,7 +13,7 @@ def _pct(value: float) -> str:
 
 def example_text(rows, limit: int = 120) -> str:
     """The first row of ``rows`` as a short string ("" for numeric rows)."""
-    from ..embeddings import as_texts
+    from ..models.embeddings import as_texts
 
     try:
         text = as_texts(rows)[0]

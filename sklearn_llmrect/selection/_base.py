@@ -169,12 +169,12 @@ def check_max_candidates(value, batch_size: int):
 
 def embed(embedder, rows) -> np.ndarray:
     """Features of ``rows`` for clustering (``embedder`` as in
-    :func:`~sklearn_llmrect.embeddings.resolve_embedder`); numeric rows with ``embedder=None``
-    need no torch import."""
+    :func:`~sklearn_llmrect.models.embeddings.resolve_embedder`); numeric rows with
+    ``embedder=None`` need no torch import."""
     if embedder is None:
         array = np.asarray(rows)
         if array.dtype.kind in "biuf":
             return array.reshape(len(array), -1).astype(np.float64)
-    from ..embeddings import resolve_embedder  # imports torch
+    from ..models.embeddings import resolve_embedder  # imports torch
 
     return resolve_embedder(embedder)(rows)

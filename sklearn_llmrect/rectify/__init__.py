@@ -8,15 +8,20 @@ is unbiased whatever the model and its interval is valid. The split is chosen by
 and the scaling law (``allocation="auto"``), given as a fraction or a count, or replaced by
 cross-fitting (``method="cross"``), where every label both trains and rectifies.
 
-The code lives in small private modules, one concept each: ``_rectify_common`` (parameter checks,
-the split of the labels, the fold ensemble, the unlabelled markers), ``_rectify_base`` (the
-shared ``fit`` and ``score``), ``_rectify_regressor`` and ``_rectify_classifier``. This module
-needs only numpy, scipy and scikit-learn: the default LLM estimators are imported lazily in
+What lives here, one concept per module: ``_common`` (parameter checks, the split of the labels,
+the fold ensemble, the unlabelled markers), ``_base`` (the shared ``fit`` and ``score``),
+``_regressor`` and ``_classifier``, ``_docs`` (shared docstring parts), :mod:`.allocation` (the
+fitted scaling law and Theorem 1's split), :mod:`.rampup` (the ramp-up pilot) and
+``_power_law_fit``.
+
+Layer: above :mod:`sklearn_llmrect.inference`, :mod:`sklearn_llmrect.caching` and
+:mod:`sklearn_llmrect.models`; imports nothing above it. Importing it needs only numpy, scipy and
+scikit-learn: the default LLM estimators of :mod:`sklearn_llmrect.models` are imported lazily in
 ``fit`` when no estimator is given.
 """
 
-from ._rectify_classifier import RectifiedClassifier
-from ._rectify_regressor import RectifiedRegressor
+from ._classifier import RectifiedClassifier
+from ._regressor import RectifiedRegressor
 
 # Public home of both classes: their pickles, reprs and API pages name this module.
 RectifiedRegressor.__module__ = __name__

@@ -10,18 +10,18 @@ import sys
 import time
 from pathlib import Path
 
-from ._cli_data import CLIError, check_columns, read_labels, read_table, text_frame
+from ._data import CLIError, check_columns, read_labels, read_table, text_frame
 
 
 def open_cache(args):
     """The cache of --cache-dir (default: the user cache folder), or None with --no-cache."""
-    from .caching import FitCache
+    from ..caching import FitCache
 
     if args.no_cache:
         return None
     if args.cache_dir:
         return FitCache(args.cache_dir)
-    from .backbones import cache_dir
+    from ..models.backbones import cache_dir
 
     return FitCache(cache_dir() / "runs")
 
@@ -29,7 +29,7 @@ def open_cache(args):
 def check_outputs(args) -> None:
     """Fail before the long run, not after it."""
     if args.report:
-        from .reporting import require_matplotlib
+        from ..reporting import require_matplotlib
 
         try:
             require_matplotlib("--report (the HTML report)")
@@ -44,7 +44,7 @@ def check_outputs(args) -> None:
 
 def settings_from(args, task: str, prompt):
     """The parsed options as an EstimateSettings."""
-    from ._cli_estimate import EstimateSettings
+    from ._estimate import EstimateSettings
 
     return EstimateSettings(
         task=task,
@@ -67,8 +67,8 @@ def settings_from(args, task: str, prompt):
 
 def run_and_report(args, frame, X, y, labeled, settings, *, title, context, truth=None, notes=()):
     """Shared by ``estimate`` and ``demo``: fit, print the table, write the outputs."""
-    from ._cli_estimate import load_model, predictions_table, run_estimate, say
-    from .reporting import estimate_report, format_table, write_html, write_json
+    from ..reporting import estimate_report, format_table, write_html, write_json
+    from ._estimate import load_model, predictions_table, run_estimate, say
 
     cache = open_cache(args)
     started = time.perf_counter()
@@ -126,7 +126,7 @@ def estimate(args) -> int:
     check_columns(frame, args.text, args.data, "--text")
     check_columns(frame, [args.label], args.data, "--label")
     if args.prompt is not None:
-        from ._validation import prompt_fields
+        from .._validation import prompt_fields
 
         try:
             fields = prompt_fields(args.prompt)
@@ -197,8 +197,8 @@ def plan(args) -> int:
     import numpy as np
     import pandas as pd
 
-    from ._cli_plan import format_plan
-    from ._cli_plan import plan as make_plan
+    from ._plan import format_plan
+    from ._plan import plan as make_plan
 
     frame = read_table(args.data)
     check_columns(frame, [args.label], args.data, "--label")
@@ -232,7 +232,7 @@ def plan(args) -> int:
     )
     print(format_plan(result))
     if args.json:
-        from .reporting._summary import _jsonable
+        from ..reporting._summary import _jsonable
 
         Path(args.json).write_text(json.dumps(_jsonable(result), indent=2) + "\n")
         print(f"wrote {args.json}")

@@ -8,7 +8,7 @@ whole lexicon (7,217 words) is the truth the intervals should cover. Both sample
 draws from the lexicon, so the estimand is the lexicon mean; a pool of a few hundred words keeps
 the run within minutes on a laptop CPU (the pool is predicted twice: zero-shot and fine-tuned).
 
-Run ``llmrect demo`` (or ``python -m sklearn_llmrect.demo``); ``llmrect demo --help`` lists the
+Run ``llmrect demo`` (or ``python -m sklearn_llmrect.cli demo``); ``llmrect demo --help`` lists the
 options (``--report demo.html`` writes the HTML report).
 
 References
@@ -20,7 +20,7 @@ References
 
 Examples
 --------
->>> from sklearn_llmrect.demo import demo_data
+>>> from sklearn_llmrect.cli.demo import demo_data
 >>> frame, y, labeled, truth = demo_data(n_labels=30, n_pool=50, seed=0)
 >>> len(frame), int(labeled.sum()), round(truth, 3)
 (80, 30, -0.195)
@@ -60,8 +60,8 @@ def demo_data(n_labels: int = 250, n_pool: int = 750, seed: int = 0):
     """
     import pandas as pd
 
-    from ._cli_data import CLIError
-    from .datasets import load_vader_lexicon
+    from ..datasets import load_vader_lexicon
+    from ._data import CLIError
 
     try:
         words, ratings = load_vader_lexicon()
@@ -83,7 +83,7 @@ def demo_data(n_labels: int = 250, n_pool: int = 750, seed: int = 0):
 
 def run_demo(args) -> int:
     """The ``demo`` command (``args`` from :func:`sklearn_llmrect.cli.build_parser`)."""
-    from ._cli_commands import check_outputs, run_and_report, settings_from
+    from ._commands import check_outputs, run_and_report, settings_from
 
     check_outputs(args)
     frame, y, labeled, truth = demo_data(args.labels, args.pool, args.seed)
@@ -126,9 +126,3 @@ def run_demo(args) -> int:
         f"{'covers' if covered else 'misses'} the lexicon mean {truth:.4f}"
     )
     return 0
-
-
-if __name__ == "__main__":
-    from .cli import main
-
-    sys.exit(main(["demo", *sys.argv[1:]]))

@@ -98,7 +98,7 @@ class ScalingLaw(BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_llmrect.allocation import ScalingLaw
+    >>> from sklearn_llmrect.rectify.allocation import ScalingLaw
     >>> sizes = np.array([50, 100, 200, 400, 800, 1600, 3200])
     >>> law = ScalingLaw().fit(sizes, 10.21 * sizes ** -0.21 + 1.98)
     >>> round(law.alpha_, 3), round(law.b_, 3), round(law.r2_, 6)
@@ -288,7 +288,7 @@ class ScalingLaw(BaseEstimator):
 
         Examples
         --------
-        >>> from sklearn_llmrect.allocation import ScalingLaw
+        >>> from sklearn_llmrect.rectify.allocation import ScalingLaw
         >>> law = ScalingLaw.from_params(a=10.21, alpha=0.21, b=1.98, var_y=9.57)
         >>> (law.predicted_variance([0, 1028, 5000], n=10_000) * 10_000).round(3).tolist()
         [9.57, 4.859, 7.374]
@@ -357,7 +357,7 @@ class ScalingLaw(BaseEstimator):
 
         Examples
         --------
-        >>> from sklearn_llmrect.allocation import ScalingLaw
+        >>> from sklearn_llmrect.rectify.allocation import ScalingLaw
         >>> law = ScalingLaw.from_params(a=10.21, alpha=0.21, b=1.98)
         >>> law.optimal_split(10_000), round(law.optimal_split(10_000, integer=False), 1)
         (1028, 1028.3)

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .._validation import check_text_input, column_names, render_prompts
 from ._network import collate, length_sorted_batches
-from ._validation import check_text_input, column_names, render_prompts
 from .backbones import load_backbone, resolve_device, resolve_dtype
 
 __all__ = ["TextEmbedder", "as_texts"]
@@ -51,7 +51,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     model : str or path-like, default="minilm-l6"
-        Any model spec of :func:`~sklearn_llmrect.backbones.load_backbone`: the embedded
+        Any model spec of :func:`~sklearn_llmrect.models.backbones.load_backbone`: the embedded
         all-MiniLM-L6-v2 (``"minilm-l6"``), a local Hugging Face folder, a ``.gguf`` file. For a
         causal LM the last layer's hidden states are mean-pooled the same way.
     batch_size : int, default=64
@@ -77,7 +77,7 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
 
     Examples
     --------
-    >>> from sklearn_llmrect.embeddings import TextEmbedder
+    >>> from sklearn_llmrect.models.embeddings import TextEmbedder
     >>> embedder = TextEmbedder().fit(["shares rose", "profit fell"])
     >>> vectors = embedder.transform(["shares rose", "shares climbed", "the weather"])
     >>> vectors.shape

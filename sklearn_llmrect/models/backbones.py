@@ -258,7 +258,7 @@ def load_backbone(
 
     Examples
     --------
-    >>> from sklearn_llmrect.backbones import load_backbone
+    >>> from sklearn_llmrect.models.backbones import load_backbone
     >>> backbone = load_backbone("minilm-l6", dtype="float32", device="cpu")
     >>> backbone.is_causal
     False

@@ -42,7 +42,7 @@ import os
 import sys
 import warnings
 
-from ._cli_data import CLIError
+from ._data import CLIError
 
 __all__ = ["main", "build_parser"]
 
@@ -188,7 +188,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``llmrect`` (for documentation tools and tests)."""
-    from . import __version__
+    from .. import __version__
 
     parser = argparse.ArgumentParser(
         prog=_PROG,
@@ -351,7 +351,7 @@ def main(argv=None) -> int:
             from .demo import run_demo
 
             return run_demo(args)
-        from . import _cli_commands
+        from . import _commands as _cli_commands
 
         return (
             _cli_commands.estimate(args) if args.command == "estimate" else _cli_commands.plan(args)

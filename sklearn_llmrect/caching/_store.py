@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._cache_keys import FORMAT_VERSION
+from ._keys import FORMAT_VERSION, class_path
 
 _CACHEABLE_KINDS = "fiubU"  # dtypes whose .npy files load without pickle
 
@@ -75,7 +75,7 @@ class FitCache:
             meta = json.loads(meta_path.read_text())
             if meta["format"] == "save":
                 cls = type(template) if template is not None else None
-                if cls is None or f"{cls.__module__}.{cls.__qualname__}" != meta["class"]:
+                if cls is None or class_path(cls) != meta["class"]:
                     return None
                 estimator = cls.load(folder / "model")
             else:
@@ -115,7 +115,7 @@ class FitCache:
                 fmt = "joblib"
             meta = {
                 "format": fmt,
-                "class": f"{cls.__module__}.{cls.__qualname__}",
+                "class": class_path(cls),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "cache_format": FORMAT_VERSION,
             }

@@ -86,10 +86,9 @@ def save_estimator(estimator, path) -> None:
     save_file(tensors, str(folder / "adapter.safetensors"))
 
 
-def load_estimator(path):
+def load_estimator(path, classes):
+    """Rebuild the estimator in ``path``; ``classes``: name -> class of those it may hold."""
     from safetensors.torch import load_file
-
-    from .estimators import LLMClassifier, LLMRegressor
 
     folder = Path(path)
     document_path = folder / "estimator.json"
@@ -98,7 +97,6 @@ def load_estimator(path):
             f"path={os.fspath(path)!r} holds no estimator.json; was it written by save()?"
         )
     document = json.loads(document_path.read_text())
-    classes = {"LLMRegressor": LLMRegressor, "LLMClassifier": LLMClassifier}
     if document.get("class") not in classes:
         raise ValueError(f"{document_path} describes an unknown class {document.get('class')!r}.")
     params = document["params"]

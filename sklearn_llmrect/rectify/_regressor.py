@@ -8,10 +8,10 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._rectify_base import RectifiedBase
-from ._rectify_common import estimator_has
-from ._rectify_docs import DOC_ATTRIBUTES, DOC_PARAMETERS, DOC_REFERENCES
-from .inference import classical_mean, crossfit_ppi_mean, ppi_mean
+from ..inference import classical_mean, crossfit_ppi_mean, ppi_mean
+from ._base import RectifiedBase
+from ._common import estimator_has
+from ._docs import DOC_ATTRIBUTES, DOC_PARAMETERS, DOC_REFERENCES
 
 __all__ = ["RectifiedRegressor"]
 

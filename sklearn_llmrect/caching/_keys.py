@@ -10,9 +10,20 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from .._legacy import legacy_name
+
 FORMAT_VERSION = 1
 # Parameters that change how a fit is reported or scheduled, not what it computes.
 _IGNORED_PARAMS = frozenset({"verbose", "memory", "n_jobs", "predict_batch_size"})
+
+
+def class_path(cls: type) -> str:
+    """``module.QualName`` of a class, with modules moved in 0.2 under their 0.1 (flat) names.
+
+    Keys hash this rather than ``cls.__module__``, so a cache written before the subpackages
+    existed still hits.
+    """
+    return f"{legacy_name(cls.__module__)}.{cls.__qualname__}"
 
 
 # ------------------------------------------------------------------------------------ hashing
@@ -53,7 +64,7 @@ def _update(h, value) -> None:
     elif isinstance(value, np.generic):
         _update(h, value.item())
     elif isinstance(value, BaseEstimator):
-        h.update(f"estimator:{type(value).__module__}.{type(value).__qualname__};".encode())
+        h.update(f"estimator:{class_path(type(value))};".encode())
         _update(h, _relevant_params(value, deep=False))
     else:
         import joblib
@@ -99,7 +110,7 @@ def _relevant_params(estimator, deep: bool = True) -> dict:
         if name.split("__")[-1] in _IGNORED_PARAMS:
             continue
         if isinstance(value, BaseEstimator):  # its parameters are listed separately
-            value = f"{type(value).__module__}.{type(value).__qualname__}"
+            value = class_path(type(value))
         params[name] = value
     return params
 
@@ -147,13 +158,13 @@ def estimator_key(estimator, X, y=None, **fit_params) -> str:
     str
         64 hexadecimal characters.
     """
-    from . import __version__
+    from .. import __version__
 
     params = _relevant_params(estimator)
     return data_hash(
         FORMAT_VERSION,
         __version__,
-        f"{type(estimator).__module__}.{type(estimator).__qualname__}",
+        class_path(type(estimator)),
         params,
         _file_fingerprints(params),
         X,

@@ -14,9 +14,9 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 
+from .._validation import check_regression_target, check_target_shape
 from . import losses
 from ._base import LLMEstimatorBase
-from ._validation import check_regression_target, check_target_shape
 
 __all__ = ["LLMRegressor", "LLMClassifier"]
 

@@ -15,8 +15,8 @@ import math
 import numpy as np
 from scipy.special import ndtri
 
-from ._cli_data import CLIError
-from .inference import effective_sample_size, required_labels
+from ..inference import effective_sample_size, required_labels
+from ._data import CLIError
 
 
 def plan(

@@ -29,9 +29,9 @@ from sklearn.base import clone, is_classifier
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
-from ._validation import n_rows, take_rows
+from .._validation import n_rows, take_rows
+from ..caching import CachedEstimator, check_memory
 from .allocation import ScalingLaw
-from .caching import CachedEstimator, check_memory
 
 __all__ = [
     "RampUpResult",

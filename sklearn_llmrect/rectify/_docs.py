@@ -5,15 +5,15 @@ DOC_PARAMETERS = """
     ----------
     estimator : estimator, default=None
         The model to fine-tune (cloned), any scikit-learn {kind}; default
-        :class:`~sklearn_llmrect.estimators.{default}` (imported only in ``fit``). With
+        :class:`~sklearn_llmrect.models.estimators.{default}` (imported only in ``fit``). With
         ``allocation=0`` it must already be fitted (or be a
         :class:`sklearn.frozen.FrozenEstimator`) and is used as it is.
     allocation : "auto", float or int, default="auto"
         How the labels used are split between fine-tuning and rectification. ``"auto"`` runs the
-        ramp-up pilot (:func:`~sklearn_llmrect.rampup.ramp_up`), which holds out a validation
-        set (charged to the budget, used for nothing else), fits the scaling law and stops at
-        the optimal fine-tuning size; the remaining labels rectify. A float in (0, 1) is the
-        fraction of the labels used that fine-tune, an int their count; the rows are drawn by
+        ramp-up pilot (:func:`~sklearn_llmrect.rectify.rampup.ramp_up`), which holds out a
+        validation set (charged to the budget, used for nothing else), fits the scaling law and
+        stops at the optimal fine-tuning size; the remaining labels rectify. A float in (0, 1) is
+        the fraction of the labels used that fine-tune, an int their count; the rows are drawn by
         a seeded permutation and the rest rectify. ``0`` means "do not fine-tune". Ignored with
         ``method="cross"``.
     method : {{"ppi++", "ppi", "cross"}}, default="ppi++"

@@ -15,16 +15,16 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from ._rectify_common import (
+from .._validation import n_rows, take_rows
+from ..caching import CachedEstimator, check_memory, unwrap
+from ..inference import crossfit_predict
+from ._common import (
     MIN_RAMP_UP_LABELS,
     FoldEnsemble,
     check_params,
     is_fitted,
     n_finetune_for,
 )
-from ._validation import n_rows, take_rows
-from .caching import CachedEstimator, check_memory, unwrap
-from .inference import crossfit_predict
 from .rampup import ramp_up
 
 
@@ -65,7 +65,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
     def _resolve_estimator(self):
         if self.estimator is not None:
             return self.estimator
-        module = import_module("sklearn_llmrect.estimators")  # lazily: imports torch
+        module = import_module("sklearn_llmrect.models.estimators")  # lazily: imports torch
         return getattr(module, self._default_estimator)()
 
     def _split_labels(self, y):

@@ -8,10 +8,10 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._rectify_base import RectifiedBase
-from ._rectify_common import estimator_has, is_unlabeled_marker
-from ._rectify_docs import DOC_ATTRIBUTES, DOC_PARAMETERS, DOC_REFERENCES
-from .inference import classical_class_shares, crossfit_ppi_class_shares, ppi_class_shares
+from ..inference import classical_class_shares, crossfit_ppi_class_shares, ppi_class_shares
+from ._base import RectifiedBase
+from ._common import estimator_has, is_unlabeled_marker
+from ._docs import DOC_ATTRIBUTES, DOC_PARAMETERS, DOC_REFERENCES
 
 __all__ = ["RectifiedClassifier"]
 

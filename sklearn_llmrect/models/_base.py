@@ -18,9 +18,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from tqdm.auto import tqdm
 
+from .._validation import check_text_input, column_names, render_prompts
 from . import _network
 from ._training import TrainingSetup, train
-from ._validation import check_text_input, column_names, render_prompts
 from .backbones import load_backbone, resolve_device, resolve_dtype
 
 
@@ -353,7 +353,7 @@ class LLMEstimatorBase(BaseEstimator):
         """Load an estimator written by :meth:`save`."""
         from ._persistence import load_estimator
 
-        estimator = load_estimator(path)
+        estimator = load_estimator(path, _concrete_subclasses(LLMEstimatorBase))
         if not isinstance(estimator, cls):
             raise TypeError(f"{path} holds a {type(estimator).__name__}, not a {cls.__name__}.")
         return estimator
@@ -363,3 +363,12 @@ class LLMEstimatorBase(BaseEstimator):
         tags.input_tags.string = True
         tags.non_deterministic = resolve_device(self.device).type == "cuda"
         return tags
+
+
+def _concrete_subclasses(base) -> dict:
+    """Name -> class of every subclass of ``base`` (the classes a saved folder may hold)."""
+    found = {}
+    for cls in base.__subclasses__():
+        found[cls.__name__] = cls
+        found.update(_concrete_subclasses(cls))
+    return found

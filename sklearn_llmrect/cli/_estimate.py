@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._cli_data import CLIError
-from .caching import CachedEstimator, FitCache
+from ..caching import CachedEstimator, FitCache
+from ._data import CLIError
 
 
 @dataclass
@@ -41,7 +41,7 @@ def say(message: str) -> None:
 
 
 def _llm(settings: EstimateSettings, max_epochs: int):
-    from .estimators import LLMClassifier, LLMRegressor
+    from ..models.estimators import LLMClassifier, LLMRegressor
 
     cls = LLMClassifier if settings.task == "classification" else LLMRegressor
     return cls(
@@ -58,7 +58,7 @@ def _llm(settings: EstimateSettings, max_epochs: int):
 
 
 def _rectifier(settings: EstimateSettings):
-    from .rectify import RectifiedClassifier, RectifiedRegressor
+    from ..rectify import RectifiedClassifier, RectifiedRegressor
 
     return RectifiedClassifier if settings.task == "classification" else RectifiedRegressor
 
@@ -92,7 +92,7 @@ def load_model(settings: EstimateSettings) -> None:
     """Load the model once (it stays in memory for the estimators), or fail with one line."""
     import torch
 
-    from .backbones import load_backbone
+    from ..models.backbones import load_backbone
 
     threads, why = choose_threads(settings.threads, torch.get_num_threads())
     torch.set_num_threads(threads)
@@ -110,7 +110,7 @@ def load_model(settings: EstimateSettings) -> None:
 
 
 def classical(settings: EstimateSettings, labels):
-    from .inference import classical_class_shares, classical_mean
+    from ..inference import classical_class_shares, classical_mean
 
     if settings.task == "classification":
         return classical_class_shares(
