@@ -190,7 +190,7 @@ class JsonCache:
 
 
 def embeddings(name, texts):
-    from sklearn_llmrect.embeddings import TextEmbedder
+    from sklearn_llmrect.models.embeddings import TextEmbedder
 
     path = CACHE / f"{name}-minilm-{len(texts)}.npy"
     embedder = TextEmbedder()
@@ -283,7 +283,7 @@ def student(kind="logreg", seed=0):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from sklearn_llmrect.embeddings import TextEmbedder
+    from sklearn_llmrect.models.embeddings import TextEmbedder
 
     # C = 3: the value 3-fold CV over C in {0.3, 1, 3, 10, 30} picks most often (5 of 9) on the
     # random human-labelled FPB sets of the three seeds (training rows only); a fixed C keeps a

@@ -23,7 +23,8 @@ fine-tuning itself enters only through ``--seeds`` seeds. Compared, at n in {200
 - ``FT+PPI (MSE, best grid s)``: MSE fine-tune, PPI (lambda = 1) at the split with the smallest
   mean width in hindsight.
 - ``FT+PPI (variance, rule s)``: variance-loss fine-tune, PPI at the split chosen by the ramp-up
-  rule, run exactly as :func:`sklearn_llmrect.rampup.ramp_up` runs it on the cached nested models
+  rule, run exactly as :func:`sklearn_llmrect.rectify.rampup.ramp_up` runs it on the cached
+  nested models
   (the package's default stage sizes 16, 32, 64, ...; validation labels charged to the budget;
   the law refitted after each stage; an estimate s* between two stages becomes the next stage,
   snapped to the grid 16 * 2^(k/4) so its model is cached once; stop once s* is no larger than
@@ -64,10 +65,10 @@ from pathlib import Path
 import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
-from sklearn_llmrect.allocation import ScalingLaw
 from sklearn_llmrect.datasets import load_vader_snippets
 from sklearn_llmrect.inference import classical_mean, crossfit_ppi_mean, ppi_mean
-from sklearn_llmrect.rampup import default_ramp_sizes, rectification_pays
+from sklearn_llmrect.rectify.allocation import ScalingLaw
+from sklearn_llmrect.rectify.rampup import default_ramp_sizes, rectification_pays
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

@@ -320,7 +320,7 @@ def baseline_inference(folder, prompts, digit_tokens, digit_values, use_chat, de
 
 def inference_comparison(spec, folder, texts, fit_texts, fit_y, device) -> dict:
     """Ours and the baseline on the same prompts: tokens/s, ratio, agreement."""
-    from sklearn_llmrect.backbones import load_backbone
+    from sklearn_llmrect.models.backbones import load_backbone
 
     log(f"inference, ours: LLMRegressor zero-shot predict over {len(texts)} texts")
     estimator, ours_prediction, ours = ours_inference(spec, texts, fit_texts, fit_y, device)
@@ -364,7 +364,7 @@ def inference_comparison(spec, folder, texts, fit_texts, fit_y, device) -> dict:
 def ours_finetune(spec, texts, y, device) -> tuple[object, dict]:
     """``LLMRegressor.fit`` for one epoch, with the base model already loaded in memory."""
     from sklearn_llmrect import LLMRegressor
-    from sklearn_llmrect.backbones import load_backbone, resolve_dtype
+    from sklearn_llmrect.models.backbones import load_backbone, resolve_dtype
 
     started = time.perf_counter()
     load_backbone(spec, dtype=resolve_dtype("auto", device), device=device, copy_model=False)
@@ -522,7 +522,7 @@ def build_random_llama(folder, tokenizer_source, config_kwargs, device) -> None:
 
 def large_model_inference(tokenizer_source, texts, fit_texts, fit_y, device, config):
     """The inference comparison with a randomly initialised model of ``config``'s shape."""
-    from sklearn_llmrect.backbones import clear_memory_cache
+    from sklearn_llmrect.models.backbones import clear_memory_cache
 
     with tempfile.TemporaryDirectory() as folder:
         log(f"large model: building a random Llama ({config['num_hidden_layers']} layers)")
@@ -816,7 +816,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     from transformers.utils import logging as hf_logging
 
-    from sklearn_llmrect.backbones import _resolve_source, resolve_device, resolve_dtype
+    from sklearn_llmrect.models.backbones import _resolve_source, resolve_device, resolve_dtype
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()

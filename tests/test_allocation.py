@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from sklearn_llmrect.allocation import ScalingLaw
+from sklearn_llmrect.rectify.allocation import ScalingLaw
 
 PAPER = {"a": 10.21, "alpha": 0.21, "b": 1.98}  # Wine Reviews fit, section 6.2
 

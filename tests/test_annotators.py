@@ -18,7 +18,7 @@ from sklearn_llmrect.annotators import (
     SimulatedAnnotator,
     parse_label,
 )
-from sklearn_llmrect.embeddings import TextEmbedder
+from sklearn_llmrect.models.embeddings import TextEmbedder
 
 HUMAN_X = [
     "shares jumped after strong results",
@@ -239,7 +239,7 @@ class ChatServer:
 
 @pytest.fixture(scope="module")
 def smollm2():
-    from sklearn_llmrect.backbones import load_backbone
+    from sklearn_llmrect.models.backbones import load_backbone
 
     backbone = load_backbone("smollm2-135m-instruct", dtype="float32", device="cpu")
     return backbone.model, backbone.tokenizer

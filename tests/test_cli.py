@@ -289,7 +289,7 @@ def test_report_without_matplotlib_fails_before_the_run(data_dir, tmp_path, monk
 
 
 def test_debug_shows_the_traceback(data_dir):
-    from sklearn_llmrect._cli_data import CLIError
+    from sklearn_llmrect.cli._data import CLIError
 
     with pytest.raises(CLIError, match="column 'nope' not found"):
         main(["estimate", str(data_dir / "scores.csv"), "--text", "nope", "--label", "label",
@@ -398,7 +398,7 @@ def test_ctrl_c_stops_with_status_130_and_says_how_to_resume(
 
 
 def test_threads_auto_uses_fewer_threads_on_a_busy_machine(monkeypatch):
-    from sklearn_llmrect._cli_estimate import choose_threads
+    from sklearn_llmrect.cli._estimate import choose_threads
 
     monkeypatch.setattr("os.cpu_count", lambda: 4)
     monkeypatch.setattr("os.getloadavg", lambda: (0.2, 0.2, 0.2))

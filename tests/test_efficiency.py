@@ -23,7 +23,7 @@ from sklearn_llmrect.efficiency import (
 from sklearn_llmrect.efficiency._curve import _two_classes_first
 from sklearn_llmrect.efficiency._estimator import zero_shot_estimator
 from sklearn_llmrect.efficiency._gradients import lora_b_gradients
-from sklearn_llmrect.rampup import ramp_up
+from sklearn_llmrect.rectify.rampup import ramp_up
 from sklearn_llmrect.selection import LowConfidenceSelector, confidence
 
 TEXTS = [

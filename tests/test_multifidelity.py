@@ -13,7 +13,7 @@ from sklearn_llmrect.annotators import (
     OracleAnnotator,
     SimulatedAnnotator,
 )
-from sklearn_llmrect.embeddings import TextEmbedder
+from sklearn_llmrect.models.embeddings import TextEmbedder
 from sklearn_llmrect.multifidelity import MultiFidelityClassifier
 from sklearn_llmrect.selection import EEQSelector, HumanBatchSchedule, RandomSelector
 

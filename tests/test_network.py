@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from sklearn_llmrect import _network
-from sklearn_llmrect.backbones import load_backbone
+from sklearn_llmrect.models.backbones import load_backbone
 
 PREFIX = "Rate the sentiment of the following short review on a scale from one to nine: "
 

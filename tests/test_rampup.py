@@ -6,8 +6,8 @@ import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LogisticRegression
 
-from sklearn_llmrect.allocation import ScalingLaw
-from sklearn_llmrect.rampup import default_ramp_sizes, ramp_up, residual_variance
+from sklearn_llmrect.rectify.allocation import ScalingLaw
+from sklearn_llmrect.rectify.rampup import default_ramp_sizes, ramp_up, residual_variance
 
 
 class LawRegressor(RegressorMixin, BaseEstimator):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from sklearn_llmrect import LLMClassifier, LLMRegressor
-from sklearn_llmrect.backbones import EMBEDDED_MODELS, _embedded_path, _gguf_cache_folder
 from sklearn_llmrect.datasets import load_vader_snippets
+from sklearn_llmrect.models.backbones import EMBEDDED_MODELS, _embedded_path, _gguf_cache_folder
 
 pytestmark = pytest.mark.real_model
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "vader-icwsm2014"
@@ -38,7 +38,7 @@ def test_smollm2_loads_offline_from_the_cached_conversion(vader, monkeypatch):
     folder = _gguf_cache_folder(_embedded_path("smollm2-135m-instruct"))
     assert (folder / "model.safetensors").exists()
     stamp = (folder / "model.safetensors").stat().st_mtime
-    from sklearn_llmrect.backbones import clear_memory_cache, load_backbone
+    from sklearn_llmrect.models.backbones import clear_memory_cache, load_backbone
 
     clear_memory_cache()
     started = time.perf_counter()

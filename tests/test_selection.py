@@ -6,7 +6,7 @@ from sklearn.base import clone
 from sklearn.ensemble import BaggingRegressor, RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
-from sklearn_llmrect.embeddings import TextEmbedder
+from sklearn_llmrect.models.embeddings import TextEmbedder
 from sklearn_llmrect.selection import (
     DiversitySelector,
     EEQSelector,
