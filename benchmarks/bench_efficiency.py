@@ -63,7 +63,6 @@ import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 CACHE = ROOT / "benchmarks" / "cache" / "efficiency"
 OUT = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT))
@@ -140,8 +139,6 @@ DEFAULT_TASKS = list(TASKS)[:8]
 # ------------------------------------------------------------------------------------- data
 def load_task(name):
     """(texts, labels) of the whole file; labels are strings (classes) or floats (ratings)."""
-    import pandas as pd
-
     if name == "fpb":
         from benchmarks.bench_multifidelity import load_fpb
 
@@ -149,37 +146,10 @@ def load_task(name):
     if name.startswith("headlines_"):
         from benchmarks.bench_multifidelity import load_headlines
 
-        column = {
-            "up": "Price Direction Up",
-            "down": "Price Direction Down",
-            "compare": "Asset Comparision",
-        }[name.split("_", 1)[1]]
+        column = _common.HEADLINE_COLUMNS[name.split("_", 1)[1]]
         return load_headlines(n_max=None, column=column)
-    if name in ("emobank_v", "emobank_a"):
-        column = "V" if name == "emobank_v" else "A"
-        frame = pd.read_csv(DATA / "emobank" / "emobank.csv").dropna(subset=["text", column])
-        return frame["text"].to_numpy(dtype=object), frame[column].to_numpy(dtype=float)
-    if name in ("politeness", "vader_movie"):
-        from benchmarks.bench_rectify import load_dataset
-
-        return load_dataset(name)
-    if name == "pubmedqa":
-        data = json.loads((DATA / "pubmedqa" / "ori_pqal.json").read_text())
-        texts, labels = [], []
-        for item in data.values():
-            context = " ".join(item["CONTEXTS"])
-            texts.append(f"Abstract: {context}\nQuestion: {item['QUESTION']}")
-            labels.append(item["final_decision"])
-        return np.asarray(texts, dtype=object), np.asarray(labels)
-    if name == "medqa":
-        texts, labels = [], []
-        path = DATA / "medqa_usmle" / "phrases_no_exclude_test.jsonl"
-        for line in path.read_text().splitlines():
-            item = json.loads(line)
-            options = "\n".join(f"{k}. {v}" for k, v in sorted(item["options"].items()))
-            texts.append(f"Question: {item['question']}\nOptions:\n{options}")
-            labels.append(item["answer_idx"])
-        return np.asarray(texts, dtype=object), np.asarray(labels)
+    if name in ("emobank_v", "emobank_a", "politeness", "vader_movie", "pubmedqa", "medqa"):
+        return _common.load_dataset(name)
     raise ValueError(f"unknown task {name!r}; known: {sorted(TASKS)}")
 
 

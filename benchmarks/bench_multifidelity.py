@@ -69,7 +69,6 @@ import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 CACHE = ROOT / "benchmarks" / "cache" / "multifidelity"
 OUT = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT))
@@ -101,30 +100,14 @@ PUBMEDQA_CONTEXT_CHARS = 600
 
 # ------------------------------------------------------------------------------------- data
 def load_fpb():
-    path = DATA / "financial_phrasebank" / "Sentences_50Agree.txt"
-    texts, labels, seen = [], [], set()
-    for line in path.read_text(encoding="latin-1").splitlines():
-        if "@" not in line:
-            continue
-        text, label = line.rsplit("@", 1)
-        text = text.strip()
-        if text in seen:
-            continue
-        seen.add(text)
-        texts.append(text)
-        labels.append(label.strip())
-    return np.asarray(texts, dtype=object), np.asarray(labels)
+    """Financial PhraseBank 50Agree, first occurrence of each sentence (``_common``)."""
+    return _common.load_dataset("fpb")
 
 
 def load_headlines(n_max=5000, seed=0, column="Price Direction Up"):
     """Deduplicated headlines with "yes"/"no" for ``column``; a seeded sample of ``n_max``
     of them in file order (None: all)."""
-    import pandas as pd
-
-    frame = pd.read_csv(DATA / "gold_news_headlines" / "gold-dataset-sinha-khandait.tsv", sep="\t")
-    frame = frame.drop_duplicates("News")
-    texts = frame["News"].astype(str).str.strip().to_numpy(dtype=object)
-    labels = np.where(frame[column].to_numpy() == 1, "yes", "no")
+    texts, labels = _common.load_headlines(column)  # from benchmarks/data/: no open licence
     if n_max is None:
         return texts, labels
     rows = np.sort(np.random.default_rng(seed).choice(len(texts), min(n_max, len(texts)), False))
@@ -134,17 +117,17 @@ def load_headlines(n_max=5000, seed=0, column="Price Direction Up"):
 def load_pubmedqa():
     """PQA-L's 1,000 questions as "question + start of the abstract" texts, the authors' 500
     test questions marked: (texts, labels, is_test)."""
-    folder = DATA / "pubmedqa"
-    items = json.loads((folder / "ori_pqal.json").read_text())
-    test_ids = set(json.loads((folder / "test_ground_truth.json").read_text()))
-    ids = sorted(items)
+    from sklearn_llmrect.datasets import load_pubmedqa as load_pqal
+
+    pqal = load_pqal()
+    rows = np.argsort(pqal.pmids.astype(str), kind="stable")  # sorted PMIDs (as strings)
     texts = [
-        f"Question: {items[i]['QUESTION']}\nAbstract: "
-        + " ".join(items[i]["CONTEXTS"])[:PUBMEDQA_CONTEXT_CHARS]
-        for i in ids
+        f"Question: {pqal.data[i]}\nAbstract: "
+        + " ".join(pqal.contexts[i])[:PUBMEDQA_CONTEXT_CHARS]
+        for i in rows
     ]
-    labels = [items[i]["final_decision"] for i in ids]
-    is_test = np.array([i in test_ids for i in ids])
+    labels = pqal.target[rows].astype(str)
+    is_test = pqal.is_test[rows]
     return np.asarray(texts, dtype=object), np.asarray(labels), is_test
 
 

@@ -47,9 +47,7 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = (
-    ROOT.parent / "shared" / "data" / "vader-icwsm2014" / "movieReviewSnippets_GroundTruth.txt"
-)
+DEFAULT_DATA = None  # the VADER movie snippets shipped with the package (_common.load_dataset)
 MODEL = "smollm2-135m-instruct"
 BASELINE_BATCH = 32
 TRAIN_BATCH = 16
@@ -215,18 +213,24 @@ def add_compute_limit(part: dict, peaks: dict) -> None:
 
 
 # -- data and prompts -----------------------------------------------------------------------------
-def load_snippets(path: Path, n_rows: int, seed: int) -> tuple[list[str], np.ndarray]:
-    """A seeded random sample (without replacement) of VADER movie snippets and mean ratings."""
-    import pandas as pd
+def load_snippets(path: Path | None, n_rows: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """A seeded random sample (without replacement) of VADER movie snippets and mean ratings:
+    the shipped ones (``path`` None) or a ``*_GroundTruth.txt`` file."""
+    if path is None:
+        import _common  # benchmarks/_common.py: this script's folder is on sys.path
 
-    frame = pd.read_csv(
-        path, sep="\t", header=None, names=["id", "rating", "text"], quoting=3
-    ).dropna()
-    if n_rows > len(frame):
-        raise ValueError(f"asked for {n_rows} rows but {path} has only {len(frame)}.")
-    rows = np.random.default_rng(seed).choice(len(frame), size=n_rows, replace=False)
-    sample = frame.iloc[rows]
-    return sample["text"].astype(str).tolist(), sample["rating"].to_numpy(dtype=np.float64)
+        texts, ratings = _common.load_dataset("vader_movie")
+    else:
+        import pandas as pd
+
+        frame = pd.read_csv(
+            path, sep="\t", header=None, names=["id", "rating", "text"], quoting=3
+        ).dropna()
+        texts, ratings = frame["text"].astype(str).to_numpy(), frame["rating"].to_numpy()
+    if n_rows > len(texts):
+        raise ValueError(f"asked for {n_rows} rows but the data have only {len(texts)}.")
+    rows = np.random.default_rng(seed).choice(len(texts), size=n_rows, replace=False)
+    return [str(text) for text in texts[rows]], np.asarray(ratings[rows], dtype=np.float64)
 
 
 def estimator_prompts(estimator, texts: list[str]) -> list[str]:
@@ -773,7 +777,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--n-texts", type=int, help="inference texts (default 2000; quick 64)")
     parser.add_argument("--n-train", type=int, help="fine-tuning rows (default 128; quick 32)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data sample")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="VADER movie snippets")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="VADER movie snippets (default: shipped)"
+    )
     parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results", help="results folder"
     )
@@ -829,7 +835,7 @@ def main(argv=None) -> dict:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "quick": args.quick,
         "settings": {"n_texts": args.n_texts, "n_train": args.n_train, "seed": args.seed},
-        "data": args.data,
+        "data": args.data or "sklearn_llmrect.datasets.load_vader_snippets('movie')",
         "machine": machine_info(device, dtype),
     }
     texts, ratings = load_snippets(args.data, args.n_texts + args.n_train, args.seed)

@@ -5,9 +5,14 @@ keeps the valence rating of a seeded uniform random sample of rows (the "human l
 it for all the others (the unlabelled pool), and prints the mean over every rating, which the
 interval of ``llmrect estimate`` should cover.
 
-Usage::
+EmoBank ships with the package (CC BY-SA 4.0). Write its ``emobank.csv`` first, in Python::
 
-    python examples/emobank_survey.py ../shared/data/emobank/emobank.csv emobank_survey.csv
+    from sklearn_llmrect.datasets import load_emobank
+    load_emobank(as_frame=True).frame.to_csv("emobank.csv", index=False)
+
+Then::
+
+    python examples/emobank_survey.py emobank.csv emobank_survey.csv
     llmrect estimate emobank_survey.csv --text text --label V \
         --prompt "Sentence: {text}\nHow pleasant is the feeling it expresses, from 1 to 5?" \
         --report emobank.html --json emobank.json

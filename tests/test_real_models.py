@@ -2,7 +2,6 @@
 
 import pickle
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,12 +11,11 @@ from sklearn_llmrect.datasets import load_vader_snippets
 from sklearn_llmrect.models.backbones import EMBEDDED_MODELS, _embedded_path, _gguf_cache_folder
 
 pytestmark = pytest.mark.real_model
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "vader-icwsm2014"
 
 
 @pytest.fixture(scope="module")
 def vader():
-    texts, ratings = load_vader_snippets(DATA / "movieReviewSnippets_GroundTruth.txt")
+    texts, ratings = load_vader_snippets("movie", return_X_y=True)
     keep = np.array([len(t) < 120 for t in texts])  # short snippets keep the CPU test quick
     texts, ratings = texts[keep], ratings[keep]
     rows = np.random.default_rng(0).choice(len(texts), 64, replace=False)

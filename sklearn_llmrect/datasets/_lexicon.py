@@ -1,4 +1,4 @@
-"""Loaders for embedded demo data (from installed packages) and the benchmark files."""
+"""The VADER lexicon: word-level valence ratings read from the installed ``vaderSentiment``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
-
-__all__ = ["load_vader_lexicon", "load_vader_snippets"]
 
 
 def load_vader_lexicon(*, words_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -47,18 +45,4 @@ def load_vader_lexicon(*, words_only: bool = True) -> tuple[np.ndarray, np.ndarr
             continue
         texts.append(fields[0])
         ratings.append(float(fields[1]))
-    return np.asarray(texts, dtype=object), np.asarray(ratings)
-
-
-def load_vader_snippets(path) -> tuple[np.ndarray, np.ndarray]:
-    """Read a VADER ICWSM-2014 ``*_GroundTruth.txt`` file: (texts, mean human ratings).
-
-    The files are tab-separated ``id, mean rating (-4..4), text`` with no header and no quoting.
-    """
-    texts, ratings = [], []
-    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
-        fields = line.split("\t", 2)
-        if len(fields) == 3:
-            ratings.append(float(fields[1]))
-            texts.append(fields[2])
     return np.asarray(texts, dtype=object), np.asarray(ratings)
