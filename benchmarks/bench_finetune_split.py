@@ -45,10 +45,10 @@ the chosen s/n against the best grid s/n and the regret (relative extra width).
 
 Usage::
 
-    python benchmarks/bench_rectify.py                  # everything (resumes from the cache)
-    python benchmarks/bench_rectify.py --quick          # smoke run: one dataset, tiny pool
-    python benchmarks/bench_rectify.py --datasets vader_movie vader_amazon
-    python benchmarks/bench_rectify.py --report-only    # redraw the table and plot from the JSON
+    python benchmarks/bench_finetune_split.py                  # everything (resumes from the cache)
+    python benchmarks/bench_finetune_split.py --quick          # smoke run: one dataset, tiny pool
+    python benchmarks/bench_finetune_split.py --datasets vader_movie vader_amazon
+    python benchmarks/bench_finetune_split.py --report-only    # table and plot from the JSON
 """
 
 from __future__ import annotations
@@ -65,13 +65,11 @@ from pathlib import Path
 import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
-from sklearn_llmrect.datasets import load_vader_snippets
 from sklearn_llmrect.inference import classical_mean, crossfit_ppi_mean, ppi_mean
 from sklearn_llmrect.rectify.allocation import ScalingLaw
 from sklearn_llmrect.rectify.rampup import default_ramp_sizes, rectification_pays
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 CACHE = ROOT / "benchmarks" / "cache" / "rectify"
 BUDGETS = (200, 500, 1000)
 CONFIDENCE = 0.95
@@ -104,27 +102,10 @@ ZERO_SHOT_PROMPTS = {
 
 # -- data --------------------------------------------------------------------------------------
 def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(texts, human ratings) of the whole file, rows without text or rating dropped."""
-    import pandas as pd
-
-    if name == "vader_movie":
-        return load_vader_snippets(DATA / "vader-icwsm2014" / "movieReviewSnippets_GroundTruth.txt")
-    if name == "vader_amazon":
-        return load_vader_snippets(
-            DATA / "vader-icwsm2014" / "amazonReviewSnippets_GroundTruth.txt"
-        )
-    if name == "emobank":
-        frame = pd.read_csv(DATA / "emobank" / "emobank.csv").dropna(subset=["text", "V"])
-        return frame["text"].to_numpy(dtype=object), frame["V"].to_numpy(dtype=float)
-    if name == "politeness":
-        folder = DATA / "stanford_politeness"
-        frame = pd.concat(
-            [
-                pd.read_csv(folder / f)
-                for f in ("wikipedia.annotated.csv", "stack-exchange.annotated.csv")
-            ]
-        ).dropna(subset=["Request", "Normalized Score"])
-        return frame["Request"].to_numpy(dtype=object), frame["Normalized Score"].to_numpy(float)
+    """(texts, human ratings) of the whole dataset (shipped with the package; see
+    ``_common.load_dataset``), rows without text or rating dropped."""
+    if name in ZERO_SHOT_PROMPTS:
+        return _common.load_dataset(name)
     raise ValueError(f"unknown dataset {name!r}; known: {sorted(ZERO_SHOT_PROMPTS)}")
 
 
@@ -679,9 +660,11 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     if args.report_only:
-        saved = json.loads((args.out / "rectify.json").read_text())
-        write_markdown(saved["summary"], saved["datasets"], saved["meta"], args.out / "rectify.md")
-        plot(saved["summary"], saved["datasets"], args.out / "rectify.png")
+        saved = json.loads((args.out / "finetune_split.json").read_text())
+        write_markdown(
+            saved["summary"], saved["datasets"], saved["meta"], args.out / "finetune_split.md"
+        )
+        plot(saved["summary"], saved["datasets"], args.out / "finetune_split.png")
         return
     if args.quick:
         args.datasets, args.budgets, args.pool = args.datasets[:1], [200], 600
@@ -705,7 +688,7 @@ def main(argv=None):
     }
     meta["targets"] = check_targets(summary, args)
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = "rectify_quick" if args.quick else "rectify"
+    stem = "finetune_split_quick" if args.quick else "finetune_split"
     for dataset in datasets:
         dataset.pop("records")
     (args.out / f"{stem}.json").write_text(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -10,7 +11,18 @@ import sys
 import time
 from pathlib import Path
 
-from ._data import CLIError, check_columns, read_labels, read_table, text_frame
+from ._checks import check_design, check_model_option, cli_words, unescape
+from ._data import (
+    CLIError,
+    check_columns,
+    data_name,
+    parse_sep,
+    read_table,
+    row_name,
+    text_frame,
+)
+from ._endpoint import check_endpoint_options
+from ._labels import read_labels
 
 
 def open_cache(args):
@@ -24,6 +36,38 @@ def open_cache(args):
     from ..models.backbones import cache_dir
 
     return FitCache(cache_dir() / "runs")
+
+
+@contextlib.contextmanager
+def downloads_allowed(allow: bool):
+    """``--allow-download``: every model load of this run may fetch from the hub (the
+    estimators read ``SKLEARN_LLMRECT_ALLOW_DOWNLOAD``); the variable is restored after."""
+    from ..models._specs import ALLOW_DOWNLOAD_ENV
+
+    if not allow:
+        yield
+        return
+    before = os.environ.get(ALLOW_DOWNLOAD_ENV)
+    os.environ[ALLOW_DOWNLOAD_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ALLOW_DOWNLOAD_ENV, None)
+        else:
+            os.environ[ALLOW_DOWNLOAD_ENV] = before
+
+
+def check_options(args) -> dict | None:
+    """Every check of the options that reads no data: the outputs, the endpoint or the model.
+
+    Returns the endpoint settings of ``--endpoint`` (None without one).
+    """
+    check_outputs(args)
+    endpoint = check_endpoint_options(args)
+    if endpoint is None:
+        check_model_option(args.model, getattr(args, "allow_download", False))
+    return endpoint
 
 
 def check_outputs(args) -> None:
@@ -42,11 +86,14 @@ def check_outputs(args) -> None:
             raise CLIError(f"{flag}: the folder of {path} does not exist.")
 
 
-def settings_from(args, task: str, prompt):
+def settings_from(args, task: str, prompt, endpoint=None):
     """The parsed options as an EstimateSettings."""
     from ._estimate import EstimateSettings
 
     return EstimateSettings(
+        endpoint=endpoint,
+        budget=getattr(args, "budget", None),
+        allow_download=getattr(args, "allow_download", False),
         task=task,
         model=args.model,
         prompt=prompt,
@@ -68,15 +115,21 @@ def settings_from(args, task: str, prompt):
 def run_and_report(args, frame, X, y, labeled, settings, *, title, context, truth=None, notes=()):
     """Shared by ``estimate`` and ``demo``: fit, print the table, write the outputs."""
     from ..reporting import estimate_report, format_table, write_html, write_json
-    from ._estimate import load_model, predictions_table, run_estimate, say
+    from ._estimate import endpoint_label, load_model, predictions_table, run_estimate, say
 
+    check_design(settings, y, labeled)
     cache = open_cache(args)
     started = time.perf_counter()
-    load_model(settings)
-    if cache is not None:
-        say(f"cache: {cache.location} (rerun the same command to resume an interrupted run)")
     try:
-        rectified, baselines, zero_shot, seconds = run_estimate(X, y, labeled, settings, cache)
+        with downloads_allowed(settings.allow_download):
+            if not settings.endpoint:
+                load_model(settings)
+            if cache is not None:
+                resume = "rerun the same command to resume an interrupted run"
+                say(f"cache: {cache.location} ({resume})")
+            rectified, baselines, zero_shot, seconds = run_estimate(X, y, labeled, settings, cache)
+    except ValueError as error:  # a check of the library, in the words of the flags
+        raise CLIError(cli_words(str(error))) from None
     except KeyboardInterrupt:
         if cache is not None:
             stored = cache.size()
@@ -95,13 +148,30 @@ def run_and_report(args, frame, X, y, labeled, settings, *, title, context, trut
             f"{stats['predictions_loaded']} prediction sets; computed and stored "
             f"{stats['fits_saved']} models and {stats['predictions_saved']} prediction sets."
         )
+    if settings.endpoint:
+        notes.append(_endpoint_note(rectified))
     context = dict(context, **{"seconds (this run)": round(seconds["total"], 1)})
     report = estimate_report(
-        rectified, y, baselines=baselines, truth=truth, title=title, context=context, notes=notes
+        rectified,
+        y,
+        baselines=baselines,
+        truth=truth,
+        title=title,
+        context=context,
+        notes=notes,
+        label=endpoint_label(settings) if settings.endpoint else None,
     )
+    report["split"]["reason"] = cli_words(report["split"]["reason"])
+    if settings.endpoint:
+        report["split"]["reason"] = (
+            f"--endpoint: the endpoint's zero-shot labels are the predictions; nothing is "
+            f"fine-tuned, and all {report['split']['n_rectify']:,} human labels rectify them."
+        )
+    for flag in report["flags"]:  # the library's parameters, as this command's flags
+        flag["message"] = cli_words(flag["message"])
     print()
     print(format_table(report))
-    for note in notes:
+    for note in report["notes"]:
         print(note)
     print(f"done in {seconds['total']:.0f} s")
     if args.json:
@@ -111,25 +181,44 @@ def run_and_report(args, frame, X, y, labeled, settings, *, title, context, trut
         write_html(report, args.report)
         print(f"wrote {args.report}")
     if args.save_predictions:
-        table = predictions_table(frame, y, labeled, rectified, zero_shot, settings.task)
+        name = "endpoint" if settings.endpoint else "fine_tuned"
+        table = predictions_table(frame, y, labeled, rectified, zero_shot, settings.task, name)
         table.to_csv(args.save_predictions, index=False)
         print(f"wrote {args.save_predictions}")
     return report
+
+
+def _endpoint_note(rectified) -> str:
+    from ..caching import unwrap
+
+    model = unwrap(rectified.estimator_)
+    note = (
+        "the endpoint labelled every row zero-shot (its prompts show no human label), so each "
+        "human label rectifies it; PPI++ weights its labels by how well they track the human ones."
+    )
+    invalid, replies = getattr(model, "n_invalid_", 0), getattr(model, "n_replies_", 0)
+    if invalid:
+        note += (
+            f" {invalid:,} of its {replies:,} replies named no label and were scored as the "
+            "middle of the scale (or equal class probabilities)."
+        )
+    return note
 
 
 def estimate(args) -> int:
     """The ``estimate`` command."""
     import numpy as np
 
-    check_outputs(args)
-    frame = read_table(args.data)
+    endpoint = check_options(args)
+    frame = read_table(args.data, sep=parse_sep(args.sep), encoding=args.encoding)
     check_columns(frame, args.text, args.data, "--text")
     check_columns(frame, [args.label], args.data, "--label")
-    if args.prompt is not None:
+    prompt = unescape(args.prompt)
+    if prompt is not None:
         from .._validation import prompt_fields
 
         try:
-            fields = prompt_fields(args.prompt)
+            fields = prompt_fields(prompt)
         except ValueError as error:
             raise CLIError(f"--prompt: {error}") from None
         unknown = [f for f in fields if f not in args.text and not f.isdigit()]
@@ -153,31 +242,39 @@ def estimate(args) -> int:
             f"--budget {args.budget}: a seeded random subset of the {n_labeled:,} labelled rows "
             f"was used; the other {len(dropped):,} labelled rows were left out entirely."
         )
+    name = data_name(args.data)
     if labeled.all():
         raise CLIError(
-            f"every row of {args.data} has a label in {args.label!r}: there is no unlabelled "
+            f"every row of {name} has a label in {args.label!r}: there is no unlabelled "
             "pool to estimate with (leave the label empty on the rows to predict)."
         )
     X = text_frame(frame, args.text, args.data)
     print(
-        f"{args.data}: {len(y):,} rows, {int(labeled.sum()):,} labelled, "
+        f"{name}: {len(y):,} rows, {int(labeled.sum()):,} labelled, "
         f"{int((~labeled).sum()):,} unlabelled; task: {task}",
         file=sys.stderr,
     )
-    settings = settings_from(args, task, args.prompt)
+    settings = settings_from(args, task, prompt, endpoint)
     context = {
-        "data": os.fspath(args.data),
+        "data": name,
         "text columns": ", ".join(args.text),
         "label column": args.label,
         "task": task,
         "model": args.model,
-        "prompt": args.prompt or "(the text itself, with an answer instruction)",
+        "prompt": prompt or "(the text itself, with an answer instruction)",
         "fine-tuning epochs": args.epochs,
         "allocation": args.allocation,
         "method": args.method,
         "seed": args.seed,
     }
+    if endpoint:
+        key = endpoint["api_key_env"]
+        for unused in ("fine-tuning epochs", "allocation", "method"):
+            del context[unused]
+        context["model"] = f"{endpoint['api_model']} at {endpoint['base_url']} (zero-shot)"
+        context["API key"] = f"from ${key}" if key else "none"
     target = f"mean of {args.label!r}" if task == "regression" else f"shares of {args.label!r}"
+    file_name = "standard input" if name == "standard input" else Path(args.data).name
     run_and_report(
         args,
         frame,
@@ -185,7 +282,7 @@ def estimate(args) -> int:
         y,
         labeled,
         settings,
-        title=f"Estimate of the {target} in {Path(args.data).name}",
+        title=f"Estimate of the {target} in {file_name}",
         context=context,
         notes=notes,
     )
@@ -200,7 +297,7 @@ def plan(args) -> int:
     from ._plan import format_plan
     from ._plan import plan as make_plan
 
-    frame = read_table(args.data)
+    frame = read_table(args.data, sep=parse_sep(args.sep), encoding=args.encoding)
     check_columns(frame, [args.label], args.data, "--label")
     check_columns(frame, [args.prediction], args.data, "--prediction")
     labels = pd.to_numeric(frame[args.label], errors="coerce").to_numpy(dtype=float)
@@ -210,12 +307,14 @@ def plan(args) -> int:
         row = int(np.flatnonzero(bad)[0])
         raise CLIError(
             f"--label: plan needs numeric labels, but column {args.label!r} holds "
-            f"{frame[args.label].iloc[row]!r} (row {row + 2}); for a class share code the "
+            f"{frame[args.label].iloc[row]!r} ({row_name(frame, row)}); for a class share code the "
             "class as 0/1 and give its predicted probability."
         )
     both = np.isfinite(labels) & np.isfinite(predictions)
     if not np.isfinite(labels).any():
-        raise CLIError(f"no labelled rows: column {args.label!r} of {args.data} is empty.")
+        raise CLIError(
+            f"no labelled rows: column {args.label!r} of {data_name(args.data)} is empty."
+        )
     pool = args.pool
     if pool is None:
         n_pool = int((np.isfinite(predictions) & ~np.isfinite(labels)).sum())

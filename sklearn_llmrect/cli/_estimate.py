@@ -33,6 +33,9 @@ class EstimateSettings:
     dtype: str = "auto"
     n_folds: int = 5
     threads: object = "auto"
+    budget: int | None = None
+    allow_download: bool = False
+    endpoint: dict | None = None  # base_url, api_model, api_key_env (never the key itself)
 
 
 def say(message: str) -> None:
@@ -102,7 +105,11 @@ def load_model(settings: EstimateSettings) -> None:
     say(f"loading model {settings.model!r} ...")
     try:
         load_backbone(
-            settings.model, dtype=settings.dtype, device=settings.device, copy_model=False
+            settings.model,
+            dtype=settings.dtype,
+            device=settings.device,
+            copy_model=False,
+            allow_download=True if settings.allow_download else None,
         )
     except ValueError as error:
         raise CLIError(f"--model: {error}") from None
@@ -119,8 +126,38 @@ def classical(settings: EstimateSettings, labels):
     return classical_mean(np.asarray(labels, dtype=float), confidence_level=settings.confidence)
 
 
+def endpoint_label(settings: EstimateSettings) -> str:
+    """The report's name of the endpoint's estimate."""
+    return f"PPI++ with {settings.endpoint['api_model']} (endpoint)"
+
+
+def run_endpoint(X, y, labeled, settings: EstimateSettings, cache: FitCache | None):
+    """Classical, and PPI++ with the endpoint's zero-shot labels of every row."""
+    from ._endpoint_model import EndpointModel
+
+    started = time.perf_counter()
+    baselines = {"classical (human labels only)": classical(settings, y[labeled])}
+    endpoint = settings.endpoint
+    say(f"endpoint {endpoint['base_url']}: labelling all {len(y):,} rows zero-shot ...")
+    model = EndpointModel(
+        endpoint["base_url"],
+        endpoint["api_model"],
+        api_key_env=endpoint["api_key_env"],
+        task=settings.task,
+        prompt=settings.prompt,
+    )
+    labeled_idx = np.flatnonzero(labeled)
+    model = CachedEstimator(model, memory=cache).fit(X.iloc[labeled_idx], y[labeled_idx])
+    rectified = _rectifier(settings)(
+        model, allocation=0, method="ppi++", confidence_level=settings.confidence, memory=cache
+    ).fit(X, y)
+    return rectified, baselines, None, {"endpoint": time.perf_counter() - started}
+
+
 def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | None):
     """Fit the three estimates; return ``(rectified, baselines, zero_shot, seconds)``."""
+    if settings.endpoint:
+        return run_endpoint(X, y, labeled, settings, cache)
     seconds = {}
     baselines = {"classical (human labels only)": classical(settings, y[labeled])}
     zero_shot = None
@@ -163,9 +200,10 @@ def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
     return rectified, baselines, zero_shot, seconds
 
 
-def predictions_table(frame, y, labeled, rectified, zero_shot, task):
+def predictions_table(frame, y, labeled, rectified, zero_shot, task, name="fine_tuned"):
     """Per-row predictions for ``--save-predictions``: the zero-shot model's on every row, the
-    fine-tuned model's where it is held out (rectification and unlabelled rows)."""
+    fine-tuned model's (column ``name``) where it is held out (rectification and unlabelled
+    rows)."""
     import pandas as pd
 
     n = len(y)
@@ -198,7 +236,7 @@ def predictions_table(frame, y, labeled, rectified, zero_shot, task):
             zero_shot.unlabeled_predictions_,
         )
     columns(
-        "fine_tuned",
+        name,
         rectified.rectify_indices_,
         rectified.rectify_predictions_,
         rectified.unlabeled_predictions_,

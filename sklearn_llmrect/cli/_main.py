@@ -104,7 +104,14 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         default="smollm2-135m-instruct",
         metavar="NAME_OR_PATH",
         help="embedded name (smollm2-135m-instruct, minilm-l6), a local Hugging "
-        "Face folder or a .gguf file (default: %(default)s)",
+        "Face folder or a .gguf file (default: %(default)s); a Hugging Face hub name needs "
+        "--allow-download unless it is in the local Hugging Face cache",
+    )
+    model.add_argument(
+        "--allow-download",
+        action="store_true",
+        help="let --model fetch a Hugging Face hub model (off by default: no request is sent; "
+        "or set SKLEARN_LLMRECT_ALLOW_DOWNLOAD=1)",
     )
     model.add_argument(
         "--epochs",
@@ -186,6 +193,42 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
 
 
+def _add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """How the table is read: ``--sep`` and ``--encoding`` (``estimate`` and ``plan``)."""
+    parser.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="column separator of a CSV/TSV table or of standard input, e.g. ';' or '\\t' "
+        "(default: ',' for .csv and -, a tab for .tsv)",
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the table, e.g. latin-1 or cp1252 (default: utf-8)",
+    )
+
+
+def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
+    """``--endpoint``: an OpenAI-compatible server labels the rows instead of a local model."""
+    api = parser.add_argument_group(
+        "OpenAI-compatible endpoint (instead of a local model: its zero-shot labels of every "
+        "row are rectified with PPI++; nothing is fine-tuned)"
+    )
+    api.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="chat-completions root, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1",
+    )
+    api.add_argument("--api-model", metavar="NAME", help="model name sent to --endpoint")
+    api.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        metavar="VAR",
+        help="environment variable holding the API key, sent as a bearer token and never "
+        "printed or written (default: %(default)s; '' sends none)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``llmrect`` (for documentation tools and tests)."""
     from .. import __version__
@@ -204,7 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Estimate the mean (numeric labels) or the class shares of --label. Rows "
         "whose label is empty are the unlabelled pool.",
     )
-    estimate.add_argument("data", metavar="DATA", help="a .csv, .tsv, .jsonl or .parquet file")
+    estimate.add_argument(
+        "data",
+        metavar="DATA",
+        help="a .csv, .tsv, .jsonl, .xlsx or .parquet file, or - for CSV on standard input "
+        "(.xlsx needs openpyxl, .parquet pyarrow: pip install 'sklearn-llmrect[io]')",
+    )
     estimate.add_argument(
         "--text",
         action="append",
@@ -222,7 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--prompt",
         metavar="TEMPLATE",
         help="prompt template naming the text columns, e.g. "
-        "'Review: {review}\\nHow positive is it?'",
+        "'Review: {review}\\nHow positive is it?' (\\n is a new line, \\t a tab, "
+        "\\\\ a backslash)",
     )
     estimate.add_argument(
         "--task",
@@ -237,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="use only a seeded random subset of N labelled rows",
     )
+    _add_reading_options(estimate)
     _add_run_options(estimate)
+    _add_endpoint_options(estimate)
 
     demo = commands.add_parser(
         "demo",
@@ -270,7 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
         "a PPI++ interval of the target width needs, against the size of the unlabelled pool, "
         "and the cheapest mix of labels and predictions.",
     )
-    plan.add_argument("data", metavar="PILOT", help="a .csv, .tsv, .jsonl or .parquet file")
+    plan.add_argument(
+        "data", metavar="PILOT", help="a .csv, .tsv, .jsonl, .xlsx or .parquet file, or -"
+    )
+    _add_reading_options(plan)
     plan.add_argument("--label", required=True, metavar="COLUMN", help="human labels (numeric)")
     plan.add_argument(
         "--prediction",
@@ -310,11 +364,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ----------------------------------------------------------------------------------- main
 def _quiet_libraries() -> None:
+    """transformers' log at error level only, without importing it (an import takes half a
+    second, and a wrong option must fail faster than that)."""
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:
+    if "transformers" not in sys.modules:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         return
+    from transformers.utils import logging as hf_logging
+
     hf_logging.set_verbosity_error()
 
 
@@ -340,7 +397,7 @@ def main(argv=None) -> int:
     previous_showwarning = warnings.showwarning
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
-        print(f"{_PROG}: warning: {message}", file=sys.stderr)
+        print(f"{_PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
     if not debug:
         warnings.showwarning = one_line_warning

@@ -83,9 +83,9 @@ def demo_data(n_labels: int = 250, n_pool: int = 750, seed: int = 0):
 
 def run_demo(args) -> int:
     """The ``demo`` command (``args`` from :func:`sklearn_llmrect.cli.build_parser`)."""
-    from ._commands import check_outputs, run_and_report, settings_from
+    from ._commands import check_options, run_and_report, settings_from
 
-    check_outputs(args)
+    check_options(args)
     frame, y, labeled, truth = demo_data(args.labels, args.pool, args.seed)
     n_words = len(frame)
     print(

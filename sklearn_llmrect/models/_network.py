@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._quiet import quiet_libraries
+
 __all__ = ["TextModel", "add_lora", "encode_prompts", "length_sorted_batches", "collate"]
 
 
@@ -62,6 +64,10 @@ class TextModel(nn.Module):
         ``prefix`` (causal LMs only) is a 1-D tensor of token ids shared by every row, which
         ``input_ids`` continue: it is run once and its keys and values are reused by all rows.
         """
+        with quiet_libraries():
+            return self._pooled(input_ids, attention_mask, prefix)
+
+    def _pooled(self, input_ids, attention_mask, prefix=None) -> torch.Tensor:
         if self.is_causal:
             offset, cache = 0, None
             if prefix is not None and len(prefix):
@@ -72,12 +78,15 @@ class TextModel(nn.Module):
                     [attention_mask.new_ones(input_ids.shape[0], offset), attention_mask], dim=1
                 )
             position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)[:, offset:]
+            # the shared prefix's keys and values only when there is one (transformers 5
+            # deprecates the keyword, so it is not passed as None on every forward)
+            extra = {"past_key_values": cache} if cache is not None else {}
             hidden = self.body(
                 input_ids=input_ids,
                 attention_mask=attention_mask,
                 position_ids=position_ids,
-                past_key_values=cache,
                 use_cache=cache is not None,
+                **extra,
             ).last_hidden_state
             return hidden[:, -1]
         hidden = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
@@ -132,7 +141,8 @@ def add_lora(model: TextModel, *, r: int, alpha: float, dropout: float, target_m
         r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=target_modules, bias="none"
     )
     try:
-        inject_adapter_in_model(config, model.body)
+        with quiet_libraries():
+            inject_adapter_in_model(config, model.body)
     except ValueError as exc:
         raise ValueError(f"target_modules={target_modules!r} cannot be applied: {exc}") from None
     for name, parameter in model.named_parameters():
@@ -148,14 +158,18 @@ def encode_prompts(tokenizer, prompts, *, max_length: int, is_causal: bool, chat
     Causal LMs keep the *end* of an over-long prompt (where the answer is read); encoders keep
     the start.
     """
-    if chat:
-        prompts = [
-            tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-            )
-            for prompt in prompts
-        ]
-    encoded = tokenizer(list(prompts), add_special_tokens=not chat, truncation=False)["input_ids"]
+    with quiet_libraries():
+        if chat:
+            prompts = [
+                tokenizer.apply_chat_template(
+                    [{"role": "user", "content": prompt}],
+                    tokenize=False,
+                    add_generation_prompt=True,
+                )
+                for prompt in prompts
+            ]
+        encoded = tokenizer(list(prompts), add_special_tokens=not chat, truncation=False)
+    encoded = encoded["input_ids"]
     n_cut = 0
     ids = []
     for row in encoded:

