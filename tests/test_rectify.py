@@ -169,7 +169,7 @@ def test_allocation_zero_with_unfitted_model_raises():
 
 def test_auto_allocation_runs_ramp_up_and_counts_add_up():
     X, y, _ = regression_data(n_labeled=400, n_unlabeled=1000, n_features=20, noise=1.0)
-    model = RectifiedRegressor(Ridge(), random_state=0).fit(X, y)
+    model = RectifiedRegressor(Ridge(), allocation="ramp-up", random_state=0).fit(X, y)
     assert model.ramp_up_ is not None
     assert model.n_validation_ == 40  # max(20, n // 10)
     assert model.n_finetune_ == model.ramp_up_.n_finetune > 0
@@ -188,7 +188,9 @@ def test_auto_allocation_runs_ramp_up_and_counts_add_up():
 
 def test_auto_allocation_classifier():
     X, y, _ = classification_data(n_labeled=300)
-    model = RectifiedClassifier(LogisticRegression(), random_state=0).fit(X, y)
+    model = RectifiedClassifier(LogisticRegression(), allocation="ramp-up", random_state=0).fit(
+        X, y
+    )
     assert model.n_validation_ == 30
     assert model.n_finetune_ + model.n_rectify_ + model.n_validation_ == 300
     assert model.estimate_.sum() == pytest.approx(1.0, abs=1e-8)
@@ -205,7 +207,9 @@ def _noise_data(rng, n_labeled=300, n_unlabeled=300):
 
 def test_auto_falls_back_to_the_classical_mean_when_fine_tuning_does_not_pay():
     X, y, y_observed = _noise_data(np.random.default_rng(0))
-    model = RectifiedRegressor(KNeighborsRegressor(5), random_state=0).fit(X, y_observed)
+    model = RectifiedRegressor(KNeighborsRegressor(5), allocation="ramp-up", random_state=0).fit(
+        X, y_observed
+    )
     assert not model.ramp_up_.fine_tuning_pays
     assert model.n_finetune_ == 0 and len(model.finetune_indices_) == 0
     # every label outside the validation set, the ramp-up's training rows included
@@ -224,7 +228,9 @@ def test_classifier_falls_back_to_the_classical_shares():
     X, _, _ = _noise_data(rng)
     labels = rng.integers(0, 3, size=600)
     labels[300:] = -1
-    model = RectifiedClassifier(KNeighborsClassifier(5), random_state=0).fit(X, labels)
+    model = RectifiedClassifier(KNeighborsClassifier(5), allocation="ramp-up", random_state=0).fit(
+        X, labels
+    )
     assert not model.ramp_up_.fine_tuning_pays and model.n_finetune_ == 0
     reference = classical_class_shares(labels[model.rectify_indices_], classes=[0, 1, 2])
     np.testing.assert_allclose(model.estimate_, reference.estimates, atol=1e-12)
@@ -321,7 +327,7 @@ def test_bad_labels_raise_clear_errors():
 def test_auto_needs_enough_labels():
     X, y, _ = regression_data(n_labeled=20)
     with pytest.raises(ValueError, match="at least 24 labelled rows; got 20"):
-        RectifiedRegressor(Ridge()).fit(X, y)
+        RectifiedRegressor(Ridge(), allocation="ramp-up").fit(X, y)
 
 
 def test_rectification_class_unknown_to_model_raises():

@@ -31,7 +31,7 @@ def _regression(n_labeled=300, n_unlabeled=2000, seed=0):
 @pytest.fixture(scope="module")
 def auto_fit():
     X, y = _regression()
-    return RectifiedRegressor(Ridge(), random_state=0).fit(X, y), y
+    return RectifiedRegressor(Ridge(), allocation="ramp-up", random_state=0).fit(X, y), y
 
 
 def test_report_numbers_match_the_fit(auto_fit):
@@ -95,7 +95,7 @@ def test_fixed_and_cross_fits_say_why_and_skip_the_law_plots():
     page = render_html(report)
     assert page.count("data:image/png;base64,") == 2 and "no ramp-up pilot" in page
     cross = RectifiedRegressor(Ridge(), method="cross", n_folds=4, random_state=0).fit(X, y)
-    assert split_reason(cross).startswith("cross-fitting (method='cross'): 4 fold models")
+    assert split_reason(cross).startswith("4-fold cross-fitting (method='cross'")
     report = estimate_report(cross, y)
     assert report["estimates"][0]["label"] == "cross-fitted PPI"
     assert report["residuals"]["n"] == 200  # out-of-fold residuals of every label
@@ -107,7 +107,9 @@ def test_classifier_report_has_one_row_per_class_and_a_confusion_matrix():
     labels = np.where(X[:, 0] + rng.normal(0, 0.7, 2000) > 0, "pos", "neg").astype(object)
     y = labels.copy()
     y[300:] = None
-    model = RectifiedClassifier(LogisticRegression(), random_state=0).fit(X, y)
+    model = RectifiedClassifier(LogisticRegression(), allocation="ramp-up", random_state=0).fit(
+        X, y
+    )
     report = estimate_report(
         model,
         y,

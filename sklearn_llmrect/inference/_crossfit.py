@@ -2,12 +2,15 @@
 
 The labelled rows are split into K folds; model ``k`` is trained on all folds but ``k``. Each
 labelled row is predicted by the model that did not see it (out-of-fold), each unlabelled row by
-the average of the K models, and the plain PPI estimate (``lambda = 1``) is formed from these:
+the average of the K models, and the PPI estimate is formed from these:
 
-    theta = mean_j( mean_k f_k(X_unlabeled_j) ) + mean_i( Y_i - f_{k(i)}(X_i) ).
+    theta = lambda * mean_j( mean_k f_k(X_unlabeled_j) ) + mean_i( Y_i - lambda * f_{k(i)}(X_i) ).
 
-Its interval uses ``Var0(Y - f_oof(X)) / n + Var0(mean_k f_k(X_unlabeled)) / N`` (Zrnic & Candes
-2024), which is exactly ``ppi_py.crossppi_mean_ci`` without bootstrap data.
+With ``lambda = 1`` (``method="ppi"``) its interval uses ``Var0(Y - f_oof(X)) / n +
+Var0(mean_k f_k(X_unlabeled)) / N`` (Zrnic & Candes 2024), which is exactly
+``ppi_py.crossppi_mean_ci`` without bootstrap data. ``method="ppi++"`` power-tunes ``lambda``
+from the out-of-fold predictions as PPI++ does (``Cov(Y, f) / ((1 + n/N) Var(f))``, clipped to
+[0, 1]), so a weak surrogate cannot make the interval wider than the classical one by much.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from ._checks import (
     check_min_rows,
     check_same_length,
 )
-from ._core import build_results, classical_stderr, effective_sizes, rectified_mean
+from ._core import build_results, classical_stderr, effective_sizes, rectified_mean, tuned_lambda
 from ._result import ClassSharesResult, InferenceResult
 from ._shares import class_matrices, one_hot_labels
 
@@ -35,8 +38,18 @@ __all__ = [
 ]
 
 
-def _cross_ppi(Y, F, Fu, *, confidence_level, alternative, targets) -> list[InferenceResult]:
-    lam = np.ones(Y.shape[1])
+CROSS_METHODS = ("ppi", "ppi++")
+
+
+def _cross_ppi(
+    Y, F, Fu, *, method, confidence_level, alternative, targets
+) -> list[InferenceResult]:
+    if method not in CROSS_METHODS:
+        raise ValueError(f"method must be one of {CROSS_METHODS}, got {method!r}.")
+    if method == "ppi":
+        lam = np.ones(Y.shape[1])
+    else:
+        lam = tuned_lambda(Y, F, Fu, None, None, "overall")  # one lambda: shares sum to one
     theta, se = rectified_mean(Y, F, Fu, lam, None, None)
     ess = effective_sizes(Y.shape[0], classical_stderr(Y, None), se)
     return build_results(
@@ -46,7 +59,7 @@ def _cross_ppi(Y, F, Fu, *, confidence_level, alternative, targets) -> list[Infe
         ess,
         n=Y.shape[0],
         N=Fu.shape[0],
-        method="cross-ppi",
+        method="cross-ppi" if method == "ppi" else "cross-ppi++",
         confidence_level=confidence_level,
         alternative=alternative,
         targets=targets,
@@ -58,10 +71,11 @@ def crossfit_ppi_mean(
     yhat,
     yhat_unlabeled,
     *,
+    method: str = "ppi",
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
 ) -> InferenceResult:
-    """Cross-prediction-powered estimate of a mean (K fold models, ``lambda = 1``).
+    """Cross-prediction-powered estimate of a mean (K fold models), optionally power-tuned.
 
     Parameters
     ----------
@@ -72,6 +86,9 @@ def crossfit_ppi_mean(
     yhat_unlabeled : array-like of shape (N, K) or (N,)
         Predictions of each of the K fold models on the unlabelled rows (one column per
         model), or their row-wise average.
+    method : {"ppi", "ppi++"}, default="ppi"
+        ``"ppi"``: ``lambda = 1`` (Zrnic & Candes); ``"ppi++"``: ``lambda`` tuned from the
+        out-of-fold predictions and clipped to [0, 1] (Angelopoulos, Duchi & Zrnic).
     confidence_level : float, default=0.95
         Nominal coverage, in (0, 1).
     alternative : {"two-sided", "larger", "smaller"}, default="two-sided"
@@ -80,7 +97,7 @@ def crossfit_ppi_mean(
     Returns
     -------
     InferenceResult
-        With ``method="cross-ppi"`` and ``lambda_=1``.
+        With ``method="cross-ppi"`` and ``lambda_=1``, or ``method="cross-ppi++"``.
 
     See Also
     --------
@@ -91,6 +108,8 @@ def crossfit_ppi_mean(
     ----------
     .. [1] T. Zrnic, E. J. Candes, "Cross-prediction-powered inference", Proceedings of the
        National Academy of Sciences 121(15), 2024 (arXiv:2309.16598).
+    .. [2] A. N. Angelopoulos, J. C. Duchi, T. Zrnic, "PPI++: Efficient prediction-powered
+       inference", arXiv:2311.01453, 2023 (the power tuning).
 
     Examples
     --------
@@ -106,6 +125,8 @@ def crossfit_ppi_mean(
     ('cross-ppi', 200, 2000)
     >>> bool(result.effective_sample_size > 200)
     True
+    >>> crossfit_ppi_mean(y, preds.labeled, preds.unlabeled, method="ppi++").method
+    'cross-ppi++'
     """
     Y = as_float_array(y, "y")
     F = as_float_array(yhat, "yhat")
@@ -119,6 +140,7 @@ def crossfit_ppi_mean(
         Y[:, None],
         F[:, None],
         Fu[:, None],
+        method=method,
         confidence_level=level,
         alternative=alternative,
         targets=["mean"],
@@ -131,10 +153,11 @@ def crossfit_ppi_class_shares(
     proba_unlabeled,
     *,
     classes=None,
+    method: str = "ppi",
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
 ) -> ClassSharesResult:
-    """Cross-prediction-powered share of each class (K fold models, ``lambda = 1``).
+    """Cross-prediction-powered share of each class (K fold models), optionally power-tuned.
 
     Parameters
     ----------
@@ -149,6 +172,9 @@ def crossfit_ppi_class_shares(
         one label per row, shape (N,).
     classes : array-like of shape (k,), optional
         Class labels of the columns; defaults to the sorted distinct labels.
+    method : {"ppi", "ppi++"}, default="ppi"
+        ``"ppi"``: ``lambda = 1``; ``"ppi++"``: one ``lambda`` for all classes (so that the
+        shares sum to one), tuned from the out-of-fold probabilities and clipped to [0, 1].
     confidence_level : float, default=0.95
         Nominal coverage of each interval, in (0, 1).
     alternative : {"two-sided", "larger", "smaller"}, default="two-sided"
@@ -157,7 +183,8 @@ def crossfit_ppi_class_shares(
     Returns
     -------
     ClassSharesResult
-        One :class:`InferenceResult` per class, each with ``method="cross-ppi"``.
+        One :class:`InferenceResult` per class, each with ``method="cross-ppi"`` (or
+        ``"cross-ppi++"``).
 
     References
     ----------
@@ -200,6 +227,7 @@ def crossfit_ppi_class_shares(
         Y,
         F,
         Fu,
+        method=method,
         confidence_level=level,
         alternative=alternative,
         targets=[f"share of class {c!r}" for c in classes],

@@ -28,6 +28,9 @@ class LLMEstimatorBase(BaseEstimator):
     """Base class; not for direct use."""
 
     _loss_options: tuple[str, ...] = ()
+    # each fit fine-tunes an LLM: the rectified estimators pilot it with the ramp-up and take
+    # K-fold cross-fitting only when it is predicted clearly narrower than the split
+    _expensive_fit = True
 
     # -- parameter checks -------------------------------------------------------------------
     def _check_params(self) -> None:

@@ -21,10 +21,19 @@ scikit-learn: the default LLM estimators of :mod:`sklearn_llmrect.models` are im
 """
 
 from ._classifier import RectifiedClassifier
+from ._model_selection import LabeledUnlabeledKFold, rectified_grid_search
 from ._regressor import RectifiedRegressor
+from ._surrogate import SurrogateClassifier, SurrogateRegressor
 
 # Public home of both classes: their pickles, reprs and API pages name this module.
 RectifiedRegressor.__module__ = __name__
 RectifiedClassifier.__module__ = __name__
 
-__all__ = ["RectifiedRegressor", "RectifiedClassifier"]
+__all__ = [
+    "LabeledUnlabeledKFold",
+    "RectifiedRegressor",
+    "RectifiedClassifier",
+    "SurrogateClassifier",
+    "SurrogateRegressor",
+    "rectified_grid_search",
+]

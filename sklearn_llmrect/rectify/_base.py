@@ -1,8 +1,9 @@
 """The fitting logic shared by :class:`RectifiedRegressor` and :class:`RectifiedClassifier`:
-choose the labels used, split them between fine-tuning and rectification (ramp-up, a fixed
-allocation or cross-fitting), fit, rectify, and score a fit by its predicted variance.
+choose the labels used, choose the design (the split at s* or K-fold cross-fitting, by the
+interval the fitted scaling law predicts for each), fit, rectify, and score a fit by its
+predicted variance.
 
-No torch: the default LLM estimators are imported lazily in ``fit`` when none is given.
+No torch: the default surrogate's feature models are loaded lazily in ``fit``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from ._common import (
     is_fitted,
     n_finetune_for,
 )
-from .rampup import ramp_up
+from ._design import choose_design, learning_curve_law
+from .rampup import ramp_up, residual_variance
+
+# Relative gain in predicted standard error that pays for K fits instead of one: negligible for
+# heads over cached features, five points for estimators that fine-tune an LLM per fit.
+CHEAP_TOLERANCE, EXPENSIVE_TOLERANCE = 0.01, 0.05
 
 
 class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
@@ -35,7 +41,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
     ``_crossfit_result``, ``_classical_result`` and ``_predicted_variance_terms``.
     """
 
-    _default_estimator = "LLMRegressor"
+    _default_estimator = "SurrogateRegressor"
     _is_classification = False
     _unlabeled_mark = "NaN"
 
@@ -65,8 +71,14 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
     def _resolve_estimator(self):
         if self.estimator is not None:
             return self.estimator
-        module = import_module("sklearn_llmrect.models.estimators")  # lazily: imports torch
-        return getattr(module, self._default_estimator)()
+        module = import_module("sklearn_llmrect.rectify._surrogate")
+        return getattr(module, self._default_estimator)(memory=self.memory)
+
+    @staticmethod
+    def _is_expensive(estimator) -> bool:
+        """Estimators that fine-tune an LLM per fit say so (``_expensive_fit``)."""
+        inner = estimator.estimator if isinstance(estimator, CachedEstimator) else estimator
+        return bool(getattr(inner, "_expensive_fit", False))
 
     def _split_labels(self, y):
         """Return ``(y, labeled_mask)``; implemented by the subclasses."""
@@ -129,18 +141,51 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
                 estimator = CachedEstimator(estimator, memory=cache)
         self.scaling_law_ = None
         self.ramp_up_ = None
+        self.design_ = None
         self.validation_indices_ = used[:0]
         self.rectify_predictions_ = self.unlabeled_predictions_ = None
         if len(unlabeled_idx) == 0:
             return self._fit_without_pool(X, y, used, estimator, prefitted)
         X_unlabeled = take_rows(X, unlabeled_idx)
-        if self.method == "cross":
-            return self._fit_cross(X, y, used, estimator, X_unlabeled, rng)
+        if self.method == "cross" or self.allocation == "cross":
+            return self._fit_cross(X, y, used, estimator, X_unlabeled, rng, int(self.n_folds))
 
-        if self.allocation == "auto":
+        if self.allocation == "auto" and not self._is_expensive(estimator):
+            law, pilot, sizes = learning_curve_law(
+                estimator,
+                take_rows(X, used),
+                y[used],
+                residual_variance=residual_variance,
+                var_y=self._label_variance(y[used]),
+                rng=rng,
+            )
+            self.scaling_law_ = law
+            self.design_ = self._choose_design(
+                law, len(used), y[used], CHEAP_TOLERANCE, pilot, min_finetune=min(sizes)
+            )
+            if self.design_.design == "cross":
+                return self._fit_cross(X, y, used, estimator, X_unlabeled, rng)
+            order = rng.permutation(used)
+            n_finetune = self.design_.n_finetune
+            finetune, rectify = np.sort(order[:n_finetune]), np.sort(order[n_finetune:])
+            validation = used[:0]
+            model = clone(estimator).fit(take_rows(X, finetune), y[finetune])
+        elif self.allocation in ("auto", "ramp-up"):
             model, finetune, validation, rectify = self._ramp_up(X, y, used, estimator, rng)
             if not self.ramp_up_.fine_tuning_pays:
                 return self._fall_back_to_classical(model, y, validation, used)
+            if self.allocation == "auto":
+                available = np.setdiff1d(used, validation)
+                self.design_ = self._choose_design(
+                    self.scaling_law_,
+                    len(available),
+                    y[available],
+                    EXPENSIVE_TOLERANCE,
+                    f"ramp-up on {', '.join(map(str, self.ramp_up_.sizes))} labels",
+                )
+                if self.design_.design == "cross":
+                    self.validation_indices_ = validation
+                    return self._fit_cross(X, y, available, estimator, X_unlabeled, rng)
         else:
             n_finetune = n_finetune_for(self.allocation, n_used)
             order = rng.permutation(used)
@@ -177,7 +222,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         n_used = len(used)
         if n_used < MIN_RAMP_UP_LABELS:
             raise ValueError(
-                f"allocation='auto' runs the ramp-up pilot, which needs at least "
+                f"allocation={self.allocation!r} runs the ramp-up pilot, which needs at least "
                 f"{MIN_RAMP_UP_LABELS} labelled rows; got {n_used}. Pass a fraction or a "
                 "count as allocation, or method='cross'."
             )
@@ -201,18 +246,34 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
             )
         return model, used[ramp.finetune_indices], used[ramp.validation_indices], rectify
 
-    def _fit_cross(self, X, y, used, estimator, X_unlabeled, rng):
+    def _choose_design(self, law, n, y_available, tolerance, pilot, min_finetune=1):
+        return choose_design(
+            law,
+            n,
+            self.n_unlabeled_,
+            var_y=self._label_variance(y_available),
+            tolerance=tolerance,
+            min_finetune=min_finetune,
+            pilot=pilot,
+        )
+
+    def _label_variance(self, y_used) -> float:
+        """``Var(Y)`` (classifier: the trace of the covariance of the one-hot labels)."""
+        raise NotImplementedError
+
+    def _fit_cross(self, X, y, used, estimator, X_unlabeled, rng, n_folds=None):
         n_used = len(used)
-        if self.n_folds > n_used:
+        n_folds = self.design_.n_folds if n_folds is None else n_folds
+        if n_folds > n_used:
             raise ValueError(
-                f"n_folds={self.n_folds} is larger than the number of labels used ({n_used})."
+                f"n_folds={n_folds} is larger than the number of labels used ({n_used})."
             )
         preds = crossfit_predict(
             estimator,
             take_rows(X, used),
             y[used],
             X_unlabeled,
-            n_folds=int(self.n_folds),
+            n_folds=int(n_folds),
             response_method="predict_proba" if self._is_classification else "predict",
             random_state=rng.randint(np.iinfo(np.int32).max),
             return_estimators=True,
@@ -221,10 +282,13 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         self.estimator_ = FoldEnsemble(self.estimators_, preds.classes)
         self.finetune_indices_ = used
         self.rectify_indices_ = used
-        self.n_finetune_, self.n_rectify_, self.n_validation_ = 0, n_used, 0
+        self.n_finetune_, self.n_rectify_ = 0, n_used
+        self.n_validation_ = len(self.validation_indices_)
         self.rectify_predictions_ = np.asarray(preds.labeled, dtype=float)
         self.unlabeled_predictions_ = np.asarray(preds.unlabeled, dtype=float).mean(axis=1)
-        self.result_ = self._crossfit_result(y[used], preds)
+        # method="cross" keeps the plain cross-PPI of Zrnic & Candes (lambda = 1)
+        tuned = self.method == "ppi++"
+        self.result_ = self._crossfit_result(y[used], preds, "ppi++" if tuned else "ppi")
         return self._store_result()
 
     def _fall_back_to_classical(self, model, y, validation, used):
@@ -265,6 +329,9 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
 
     def _store_result(self):
         result = self.result_
+        if self.design_ is not None:
+            stderr = result.stderrs if self._is_classification else np.array([result.stderr])
+            self.design_.realised_stderr = float(np.sqrt(np.sum(np.square(stderr))))
         if self._is_classification:
             self.estimate_ = result.estimates
             self.stderr_ = result.stderrs

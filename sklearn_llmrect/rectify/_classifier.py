@@ -83,7 +83,7 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
     """
     )
 
-    _default_estimator = "LLMClassifier"
+    _default_estimator = "SurrogateClassifier"
     _is_classification = True
     # the mixin (left of the base class) defines R^2 / accuracy: use the predicted variance
     score = RectifiedBase.score
@@ -130,14 +130,20 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
                 "more labels (a larger allocation) so that every class is seen."
             )
 
-    def _crossfit_result(self, y_used, preds):
+    def _crossfit_result(self, y_used, preds, method):
         return crossfit_ppi_class_shares(
             y_used,
             preds.labeled,
             preds.unlabeled,
             classes=preds.classes,
+            method=method,
             confidence_level=self.confidence_level,
         )
+
+    def _label_variance(self, y_used) -> float:
+        _, codes = np.unique(np.asarray(y_used).astype(str), return_inverse=True)
+        onehot = np.eye(codes.max() + 1)[codes]
+        return float(np.var(onehot, axis=0, ddof=1).sum())
 
     def _classical_result(self, y_used):
         return classical_class_shares(

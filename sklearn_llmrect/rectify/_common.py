@@ -93,10 +93,14 @@ def check_params(params) -> None:
 
 
 def check_allocation(allocation) -> None:
-    """``allocation`` is ``"auto"``, a fraction in [0, 1) or a non-negative integer count."""
-    expected = "allocation must be 'auto', a fraction in [0, 1) or a non-negative integer count"
+    """``allocation`` is ``"auto"``, ``"ramp-up"``, ``"cross"``, a fraction in [0, 1) or a
+    count >= 0."""
+    expected = (
+        "allocation must be 'auto', 'ramp-up', 'cross', a fraction in [0, 1) or a non-negative "
+        "integer count"
+    )
     if isinstance(allocation, str):
-        if allocation != "auto":
+        if allocation not in ("auto", "ramp-up", "cross"):
             raise ValueError(f"{expected}, got {allocation!r}.")
     elif isinstance(allocation, bool) or not isinstance(allocation, numbers.Real):
         raise ValueError(f"{expected}, got {allocation!r} ({type(allocation).__name__}).")

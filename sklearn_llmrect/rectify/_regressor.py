@@ -73,7 +73,7 @@ class RectifiedRegressor(RegressorMixin, RectifiedBase):
     """
     )
 
-    _default_estimator = "LLMRegressor"
+    _default_estimator = "SurrogateRegressor"
     _is_classification = False
     # the mixin (left of the base class) defines R^2 / accuracy: use the predicted variance
     score = RectifiedBase.score
@@ -95,10 +95,17 @@ class RectifiedRegressor(RegressorMixin, RectifiedBase):
     def _predictions(self, model, X) -> np.ndarray:
         return np.asarray(model.predict(X), dtype=float)
 
-    def _crossfit_result(self, y_used, preds):
+    def _crossfit_result(self, y_used, preds, method):
         return crossfit_ppi_mean(
-            y_used, preds.labeled, preds.unlabeled, confidence_level=self.confidence_level
+            y_used,
+            preds.labeled,
+            preds.unlabeled,
+            method=method,
+            confidence_level=self.confidence_level,
         )
+
+    def _label_variance(self, y_used) -> float:
+        return float(np.var(y_used, ddof=1))
 
     def _classical_result(self, y_used):
         return classical_mean(y_used, confidence_level=self.confidence_level)

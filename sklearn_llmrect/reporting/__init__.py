@@ -8,6 +8,10 @@ estimate_report
     law, the interval width against the fine-tuning share, the residuals of the fine-tuned model.
 format_table
     The estimates as the plain-text table ``llmrect estimate`` prints.
+report_flags
+    What a reader must know (part of every report): an interval wider than the classical one
+    and why that method was or was not the estimate, a fallback to the classical estimate, and
+    fewer than 30 labels for the nominal coverage.
 render_html, write_html
     The HTML page: a forest plot of the estimates, the scaling-law fit over the measured ramp-up
     points, the width curve with the chosen split marked, and the residuals (needs matplotlib,
@@ -24,7 +28,8 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> X = rng.normal(size=(1500, 3)); y = X @ [1.0, 0.5, 0.0] + rng.normal(size=1500)
 >>> y[300:] = np.nan
->>> report = estimate_report(RectifiedRegressor(Ridge(), random_state=0).fit(X, y), y)
+>>> model = RectifiedRegressor(Ridge(), allocation="ramp-up", random_state=0).fit(X, y)
+>>> report = estimate_report(model, y)
 >>> print(format_table(report).splitlines()[0].split()[:3])
 ['method', 'estimate', '95%']
 >>> report["split"]["reason"].startswith("ramp-up pilot")
@@ -38,6 +43,7 @@ References
    inference", arXiv:2311.01453, 2023.
 """
 
+from ._flags import report_flags
 from ._html import render_html, write_html, write_json
 from ._plots import require_matplotlib
 from ._summary import estimate_report, format_table, method_label, split_reason
@@ -47,6 +53,7 @@ __all__ = [
     "format_table",
     "method_label",
     "render_html",
+    "report_flags",
     "require_matplotlib",
     "split_reason",
     "write_html",

@@ -9,6 +9,8 @@ import time
 import numpy as np
 from scipy.special import ndtri
 
+from ._flags import report_flags
+
 _METHOD_TITLES = {"ppi++": "PPI++", "ppi": "PPI", "cross": "cross-fitted PPI"}
 
 
@@ -64,12 +66,21 @@ def _rows(label: str, result) -> list[dict]:
     return rows
 
 
+def _is_cross(rectified) -> bool:
+    design = getattr(rectified, "design_", None)
+    return (
+        rectified.method == "cross"
+        or rectified.allocation == "cross"
+        or (design is not None and design.design == "cross")
+    )
+
+
 def method_label(rectified) -> str:
     """A short name of what a fitted rectified meta-estimator did, e.g. ``fine-tuned + PPI++``."""
     if rectified.n_unlabeled_ == 0:
         return "classical (no unlabelled rows)"
-    if rectified.method == "cross":
-        return "cross-fitted PPI"
+    if _is_cross(rectified):
+        return "cross-fitted PPI++" if rectified.method == "ppi++" else "cross-fitted PPI"
     if rectified.ramp_up_ is not None and not rectified.ramp_up_.fine_tuning_pays:
         return "classical (no fine-tuning gain)"
     prefix = "fine-tuned + " if rectified.n_finetune_ > 0 else "rectified "
@@ -91,11 +102,17 @@ def split_reason(rectified) -> str:
     r = rectified
     if r.n_unlabeled_ == 0:
         return "no unlabelled rows: nothing to rectify, so the classical estimate of the labels."
-    if r.method == "cross":
+    if _is_cross(r):
         k = len(r.estimators_)
+        design = getattr(r, "design_", None)
+        why = (
+            f"the {design.pilot} predicts the narrowest interval for it"
+            if design is not None
+            else f"method={r.method!r}, allocation={r.allocation!r}"
+        )
         return (
-            f"cross-fitting (method='cross'): {k} fold models, each fine-tuned on about "
-            f"{r.n_labeled_used_ * (k - 1) // k} labels; every label rectifies the fold model "
+            f"{k}-fold cross-fitting ({why}): {k} fold models, each trained on about "
+            f"{r.n_rectify_ * (k - 1) // k} labels; every label rectifies the fold model "
             "that did not see it, and the pool prediction is the average of the fold models."
         )
     if r.ramp_up_ is None:
@@ -122,6 +139,37 @@ def split_reason(rectified) -> str:
             f"the classical mean of the {r.n_rectify_} labels outside the validation set."
         )
     return text + f"; stopped at s = {r.n_finetune_} ({ramp.stop_reason})."
+
+
+def _design(rectified) -> dict | None:
+    design = getattr(rectified, "design_", None)
+    if design is None:
+        return None
+    return {
+        "chosen": design.chosen,
+        "pilot": design.pilot,
+        "predicted_stderr": dict(design.predicted_stderr),
+        "realised_stderr": design.realised_stderr,
+    }
+
+
+def surrogate_candidates(rectified) -> dict | None:
+    """Candidates of a stacked surrogate: out-of-fold residual variance (mean over the fold
+    models) and stacking weight, or None when the estimator is not a surrogate."""
+    inner = rectified.estimator_
+    models = getattr(inner, "estimators", None) or [inner]
+    if not all(hasattr(m, "candidates_") for m in models):
+        return None
+    names = list(models[0].candidates_)
+    out = {"candidates": {}}
+    for name in names:
+        values = [m.candidates_[name] for m in models if name in m.candidates_]
+        out["candidates"][name] = {
+            "oof_residual_variance": float(np.mean(values)),
+            "weight": float(np.mean([m.weights_.get(name, 0.0) for m in models])),
+        }
+    out["chosen"] = max(out["candidates"], key=lambda name: out["candidates"][name]["weight"])
+    return out
 
 
 def _width_curve(rectified, z: float) -> dict | None:
@@ -199,6 +247,7 @@ def estimate_report(
     title: str = "sklearn-llmrect estimate",
     context: dict | None = None,
     notes: list[str] | None = None,
+    label: str | None = None,
 ) -> dict:
     """Collect the numbers of a fine-tune-then-rectify run into a JSON-ready dict.
 
@@ -218,14 +267,20 @@ def estimate_report(
         What was run (data file, columns, model, prompt...): shown as a table.
     notes : list of str, optional
         Sentences shown under the results.
+    label : str, optional
+        Name of the fit's own row (default :func:`method_label`).
 
     Returns
     -------
     dict
         Keys ``title``, ``created``, ``version``, ``task``, ``confidence_level``, ``context``,
-        ``truth``, ``estimates`` (one row per method and class), ``split`` (counts and
-        ``reason``), ``ramp_up``, ``scaling_law``, ``width_curve``, ``residuals``, ``notes``;
-        arrays are lists and NaN is None, so :func:`json.dumps` writes it as it is.
+        ``truth``, ``estimates`` (one row per method and class, each with
+        ``wider_than_classical``), ``split`` (counts and ``reason``), ``ramp_up``,
+        ``scaling_law``, ``width_curve``, ``residuals``, ``notes`` and ``flags`` (what a reader
+        must know: an interval wider than the classical one, a fallback to the classical
+        estimate, too few labels for the nominal coverage; see
+        :func:`~sklearn_llmrect.reporting.report_flags`); arrays are lists and NaN is None, so
+        :func:`json.dumps` writes it as it is.
 
     Examples
     --------
@@ -239,20 +294,20 @@ def estimate_report(
     >>> model = RectifiedRegressor(Ridge(), random_state=0).fit(X, y)
     >>> report = estimate_report(model, y, baselines={"classical": classical_mean(y[:200])})
     >>> [row["label"] for row in report["estimates"]]
-    ['classical', 'fine-tuned + PPI++']
-    >>> report["split"]["n_finetune"] + report["split"]["n_validation"] + report["split"][
-    ...     "n_rectify"]
-    200
+    ['classical', 'cross-fitted PPI++']
+    >>> report["design"]["chosen"], report["split"]["n_rectify"]
+    ('cross K=5', 200)
     """
     from .. import __version__
 
     r = rectified
     level = float(r.confidence_level)
     z = float(ndtri(1 - (1 - level) / 2))
+    final_label = label or method_label(r)
     estimates = []
-    for label, result in (baselines or {}).items():
-        estimates += _rows(label, result)
-    estimates += _rows(method_label(r), r.result_)
+    for name, result in (baselines or {}).items():
+        estimates += _rows(name, result)
+    estimates += _rows(final_label, r.result_)
     ramp = r.ramp_up_
     law = r.scaling_law_
     report = {
@@ -273,7 +328,7 @@ def estimate_report(
             "n_unlabeled": r.n_unlabeled_,
             "allocation": r.allocation,
             "method": r.method,
-            "label": method_label(r),
+            "label": final_label,
             "reason": split_reason(r),
         },
         "ramp_up": None
@@ -288,10 +343,13 @@ def estimate_report(
         "scaling_law": None
         if law is None
         else {"a": law.a_, "alpha": law.alpha_, "b": law.b_, "r2": law.r2_, "var_y": law.var_y_},
+        "design": _design(r),
+        "surrogate": surrogate_candidates(r),
         "width_curve": _width_curve(r, z),
         "residuals": _residuals(r, y),
         "notes": list(notes or []),
     }
+    report["flags"] = report_flags(report, r, y)
     return _jsonable(report)
 
 
@@ -320,6 +378,8 @@ def format_table(report: dict) -> str:
         ess = row["effective_sample_size"]
         line += f"{_num(row['estimate']):>10}  {interval:<22}{_num(row['width']):>9}"
         line += f"{'' if ess is None else f'{ess:,.0f}':>10}"
+        if row.get("wider_than_classical"):
+            line += "  ! wider than classical"
         lines.append(line)
     split = report["split"]
     lines.append("")
@@ -329,6 +389,25 @@ def format_table(report: dict) -> str:
         f"{split['n_rectify']:,} rectify;  unlabelled pool: {split['n_unlabeled']:,} rows"
     )
     lines.append(f"why: {split['reason']}")
+    design = report.get("design")
+    if design:
+        predicted = ", ".join(
+            f"{name} {_num(se)}" for name, se in design["predicted_stderr"].items()
+        )
+        lines.append(
+            f"design: {design['chosen']}; predicted stderr {predicted}; realised "
+            f"{_num(design['realised_stderr'])}"
+        )
+    surrogate = report.get("surrogate")
+    if surrogate:
+        parts = ", ".join(
+            f"{name} (weight {entry['weight']:.2f}, out-of-fold residual variance "
+            f"{_num(entry['oof_residual_variance'])})"
+            for name, entry in surrogate["candidates"].items()
+        )
+        lines.append(f"surrogate: stacked heads over {parts}")
+    for flag in report.get("flags", []):
+        lines.append(f"! {flag['message']}")
     truth = report.get("truth")
     if truth is not None:
         shown = _num(truth) if not isinstance(truth, list) else ", ".join(map(_num, truth))

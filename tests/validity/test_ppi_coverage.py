@@ -1,4 +1,5 @@
-"""Coverage of classical, PPI, PPI++ and cross-PPI intervals over 2,000 seeded replications.
+"""Coverage of classical, PPI, PPI++, cross-PPI and power-tuned cross-PPI intervals over 2,000
+seeded replications.
 
 The replications are the columns of one array: the statistics core treats each column as its own
 estimand (``lambda`` tuned per column), so a whole Monte Carlo study is a handful of vectorised
@@ -60,7 +61,7 @@ def batched(method, y, f, fu, w=None):
     if method == "classical":
         theta = y.mean(axis=0) if w is None else (w * y).mean(axis=0)
         return theta, classical_stderr(y, w)
-    if method == "ppi++":
+    if method in ("ppi++", "cross-ppi++"):
         lam = tuned_lambda(y, f, fu, w, None, "element")
     else:  # "ppi" and cross-PPI
         lam = np.ones(y.shape[1])
@@ -73,12 +74,12 @@ def coverage(theta, se, level, alternative, truth=THETA):
 
 
 def _inputs(draws, method):
-    if method == "cross-ppi":
+    if method.startswith("cross"):
         return draws["y"], draws["oof"], draws["oof_unl"]
     return draws["y"], draws["f"], draws["fu"]
 
 
-METHODS = ["classical", "ppi", "ppi++", "cross-ppi"]
+METHODS = ["classical", "ppi", "ppi++", "cross-ppi", "cross-ppi++"]
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -100,6 +101,7 @@ def test_prediction_power_narrows_the_interval(draws):
     assert widths["ppi++"] <= widths["ppi"] * 1.01  # lambda is clipped at 1 for most draws
     assert widths["ppi"] < 0.75 * widths["classical"]
     assert widths["cross-ppi"] < 0.75 * widths["classical"]
+    assert widths["cross-ppi++"] <= widths["cross-ppi"] * 1.01
 
 
 def test_ppi_plus_plus_with_a_useless_predictor_is_valid_and_no_wider(draws):
@@ -112,6 +114,20 @@ def test_ppi_plus_plus_with_a_useless_predictor_is_valid_and_no_wider(draws):
     assert se.mean() <= 1.01 * se_classical.mean()
     _, se_ppi = batched("ppi", y, noise, noise_unl)  # plain PPI pays for the noise
     assert se_ppi.mean() > 1.05 * se_classical.mean()
+
+
+def test_power_tuned_cross_fit_with_a_useless_feature_is_valid_and_no_wider(draws):
+    """Fold models fitted on a feature unrelated to the label: the out-of-fold predictions are
+    noise, tuning sends lambda to about 0, and the interval stays valid and near classical."""
+    rng = np.random.default_rng(3)
+    y = draws["y"]
+    oof, oof_unl = ols_crossfit(rng.normal(size=(n, R)), y, rng.normal(size=(N, R)))
+    theta, se = batched("cross-ppi++", y, oof, oof_unl)
+    assert abs(coverage(theta, se, 0.95, "two-sided") - 0.95) <= tolerance(0.95)
+    _, se_classical = batched("classical", y, None, None)
+    assert se.mean() <= 1.02 * se_classical.mean()
+    _, se_plain = batched("cross-ppi", y, oof, oof_unl)
+    assert se_plain.mean() > se.mean()
 
 
 def test_weighted_design_coverage_and_ppi_py_formula():
@@ -157,6 +173,10 @@ def test_batched_core_equals_the_public_functions(draws):
             ("ppi", ppi_mean(y, f, fu, method="ppi")),
             ("ppi++", ppi_mean(y, f, fu)),
             ("cross-ppi", crossfit_ppi_mean(y, draws["oof"][:, r], draws["oof_unl"][:, r])),
+            (
+                "cross-ppi++",
+                crossfit_ppi_mean(y, draws["oof"][:, r], draws["oof_unl"][:, r], method="ppi++"),
+            ),
         ):
             theta, se = batched(method, *_inputs(draws, method))
             assert (theta[r], se[r]) == pytest.approx((public.estimate, public.stderr), rel=1e-12)

@@ -67,7 +67,8 @@ def test_classifier_shares_cover_the_true_shares():
 
 
 def test_auto_allocation_covers_with_and_without_the_classical_fallback():
-    """``allocation="auto"`` chooses between rectifying and the classical mean from the data.
+    """``allocation="ramp-up"`` (the paper's procedure) chooses between rectifying and the
+    classical mean from the data.
 
     The ramp-up decides on its validation labels and the classical fallback then averages the
     other labels, the ramp-up's training rows included, so the choice could bias the interval.
@@ -81,7 +82,7 @@ def test_auto_allocation_covers_with_and_without_the_classical_fallback():
         y = TRUE_MEAN + 3.0 * np.sin(2 * X[:, 0]) + rng.normal(size=800)
         y[200:] = np.nan
         model = RectifiedRegressor(
-            KNeighborsRegressor(15), random_state=int(rng.integers(2**31))
+            KNeighborsRegressor(15), allocation="ramp-up", random_state=int(rng.integers(2**31))
         ).fit(X, y)
         low, high = model.confidence_interval_
         covered.append(low <= TRUE_MEAN <= high)
@@ -92,3 +93,39 @@ def test_auto_allocation_covers_with_and_without_the_classical_fallback():
     # about 1,000 runs per branch: a binomial standard error of 0.7 points, 3.5 points is 5 of them
     assert abs(covered[fell_back].mean() - 0.95) <= 0.035, covered[fell_back].mean()
     assert abs(covered[~fell_back].mean() - 0.95) <= 0.035, covered[~fell_back].mean()
+
+
+def test_default_auto_design_covers_the_mean():
+    """The whole default procedure with a cheap estimator: the learning-curve law, the choice of
+    the design and of K from the same labels, then power-tuned cross-fitting. The choice could
+    bias the interval; it must still cover at the nominal level."""
+    rng = np.random.default_rng(99)
+    covered, designs = [], []
+    for _ in range(N_REPLICATIONS // 2):
+        X = rng.normal(size=(700, 2))
+        y = TRUE_MEAN + 3.0 * np.sin(2 * X[:, 0]) + rng.normal(size=700)
+        y[200:] = np.nan
+        model = RectifiedRegressor(
+            KNeighborsRegressor(15), random_state=int(rng.integers(2**31))
+        ).fit(X, y)
+        low, high = model.confidence_interval_
+        covered.append(low <= TRUE_MEAN <= high)
+        designs.append(model.design_.chosen)
+    # 1,000 runs: a binomial standard error of 0.7 points; 2.5 points is 3.6 of them
+    assert abs(float(np.mean(covered)) - 0.95) <= 0.025, np.mean(covered)
+    assert all(design.startswith("cross") for design in designs), set(designs)
+
+
+def test_default_auto_design_covers_the_class_shares():
+    rng = np.random.default_rng(314)
+    covered = []
+    for _ in range(N_REPLICATIONS // 2):
+        X = rng.normal(size=(600, 2))
+        labels = np.where(X[:, 0] + rng.normal(0, 1.0, 600) > 0, 1, 0)
+        labels[200:] = -1
+        model = RectifiedClassifier(
+            LogisticRegression(), random_state=int(rng.integers(2**31))
+        ).fit(X, labels)
+        low, high = model.confidence_interval_[list(model.classes_).index(1)]
+        covered.append(low <= 0.5 <= high)
+    assert abs(float(np.mean(covered)) - 0.95) <= 0.025, np.mean(covered)

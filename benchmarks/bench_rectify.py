@@ -1,0 +1,384 @@
+"""Does the package's default rectified estimate pay, against the ridge baseline a user writes?
+
+Why: a user with 500 human ratings and a pool of unlabelled texts can write, in about 20 lines,
+frozen MiniLM embeddings + ``RidgeCV`` in 5-fold ``crossfit_predict`` + ``crossfit_ppi_mean``.
+Every default we ship must beat that. This script runs, side by side on the same labels:
+
+- ``classical``: the mean of the labels alone;
+- ``ridge baseline``: the 20 lines above (MiniLM, ``RidgeCV(alphas=logspace(-3, 3, 13))``,
+  K = 5, cross-PPI with ``lambda = 1``);
+- ``default``: ``RectifiedRegressor()`` with every default (the stacked surrogate over cached
+  MiniLM and SmolLM2 layer-16 features, the design and K chosen by the learning-curve law,
+  power-tuned cross-fitting).
+
+Design: for each dataset a seeded pool of ``--pool`` rows (default 3,000) is the data a user has;
+each replication labels ``--n`` of them at random (fresh labels, freshly fitted heads) and treats
+the rest as unlabelled; the truth is the pool's mean label. Reported: the effective sample size
+(ESS) as ``n * MSE(classical) / MSE(method)`` over replications, with a bootstrap 90% interval,
+the ratio to the baseline's ESS, coverage of the nominal 95% intervals and seconds per estimate.
+Classification (``fpb``: Financial PhraseBank class shares) runs ``RectifiedClassifier()`` against
+logistic regression on MiniLM in the same way; its ESS is per class.
+
+Features are computed once per dataset and cached in ``benchmarks/cache/features`` (the
+estimators' on-disk feature cache), so the replications time the heads, as a user's reruns do.
+The cold cost (a fresh process, nothing cached: model loads and every feature pass) is measured
+separately in a subprocess.
+
+Usage::
+
+    python benchmarks/bench_rectify.py                       # 4 rating datasets + fpb, 200 reps
+    python benchmarks/bench_rectify.py --quick               # smoke run: 1 dataset, 10 reps
+    python benchmarks/bench_rectify.py --report-only         # redraw table and plot from JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import _common  # benchmarks/_common.py: this script's folder is on sys.path
+import numpy as np
+from joblib import Parallel, delayed
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / "cache" / "features"
+REGRESSION = ("vader_movie", "vader_amazon", "emobank", "politeness")
+CLASSIFICATION = ("fpb",)
+METHODS = ("classical", "ridge baseline", "default")
+
+
+def _features(texts):
+    from sklearn_llmrect.features import FrozenFeatures
+    from sklearn_llmrect.rectify._surrogate import default_features
+
+    for _, transformer in default_features(memory=CACHE):
+        transformer.transform(texts)  # fills the process's memory from the disk cache
+    return FrozenFeatures("minilm-l6", memory=CACHE).transform(texts)
+
+
+def _replicate(texts, y, r, n, classification):
+    """One replication: the three estimates from the same labels."""
+    from sklearn.linear_model import LogisticRegression, RidgeCV
+
+    from sklearn_llmrect.inference import (
+        classical_class_shares,
+        classical_mean,
+        crossfit_ppi_class_shares,
+        crossfit_ppi_mean,
+        crossfit_predict,
+    )
+    from sklearn_llmrect.rectify import RectifiedClassifier, RectifiedRegressor
+
+    minilm = _features(texts)
+    rng = np.random.default_rng(10_000 + r)
+    labelled = np.sort(rng.choice(len(y), n, replace=False))
+    unlabelled = np.setdiff1d(np.arange(len(y)), labelled)
+    out = {}
+    if classification:
+        out["classical"] = classical_class_shares(y[labelled])
+        started = time.perf_counter()
+        preds = crossfit_predict(
+            LogisticRegression(max_iter=1000),
+            minilm[labelled],
+            y[labelled],
+            minilm[unlabelled],
+            response_method="predict_proba",
+            random_state=r,
+        )
+        out["ridge baseline"] = crossfit_ppi_class_shares(
+            y[labelled], preds.labeled, preds.unlabeled
+        )
+        seconds = {"ridge baseline": time.perf_counter() - started}
+        partial = y.astype(object).copy()
+        partial[unlabelled] = None
+        started = time.perf_counter()
+        model = RectifiedClassifier(random_state=r).fit(texts.reshape(-1, 1), partial)
+    else:
+        out["classical"] = classical_mean(y[labelled])
+        started = time.perf_counter()
+        preds = crossfit_predict(
+            RidgeCV(alphas=np.logspace(-3, 3, 13)),
+            minilm[labelled],
+            y[labelled],
+            minilm[unlabelled],
+            random_state=r,
+        )
+        out["ridge baseline"] = crossfit_ppi_mean(y[labelled], preds.labeled, preds.unlabeled)
+        seconds = {"ridge baseline": time.perf_counter() - started}
+        partial = y.astype(float).copy()
+        partial[unlabelled] = np.nan
+        started = time.perf_counter()
+        model = RectifiedRegressor(random_state=r).fit(texts.reshape(-1, 1), partial)
+    seconds["default"] = time.perf_counter() - started
+    out["default"] = model.result_
+    rows = {}
+    for method, result in out.items():
+        results = result.results if classification else [result]
+        rows[method] = {
+            "estimate": [x.estimate for x in results],
+            "lower": [x.confidence_interval[0] for x in results],
+            "upper": [x.confidence_interval[1] for x in results],
+            "seconds": seconds.get(method, 0.0),
+        }
+    rows["default"]["design"] = model.design_.chosen if model.design_ else model.method
+    return rows
+
+
+def _ess(errors: np.ndarray, classical_errors: np.ndarray, n: int, rng) -> dict:
+    """ESS = n * MSE(classical) / MSE(method), per estimand, with a bootstrap 90% interval."""
+    point = n * np.mean(classical_errors**2, axis=0) / np.mean(errors**2, axis=0)
+    boots = []
+    for _ in range(400):
+        pick = rng.integers(0, len(errors), len(errors))
+        boots.append(
+            n * np.mean(classical_errors[pick] ** 2, axis=0) / np.mean(errors[pick] ** 2, axis=0)
+        )
+    low, high = np.percentile(np.asarray(boots), [5, 95], axis=0)
+    return {"ess": point.tolist(), "ess_low": low.tolist(), "ess_high": high.tolist()}
+
+
+def run_dataset(name: str, args) -> dict:
+    texts, labels = _common.load_dataset(name)
+    classification = name in CLASSIFICATION
+    rng = np.random.default_rng(args.seed)
+    pool = np.sort(rng.choice(len(texts), min(args.pool, len(texts)), replace=False))
+    texts, y = np.asarray(texts, dtype=object)[pool], labels[pool]
+    if not classification:
+        y = y.astype(float)
+    started = time.perf_counter()
+    _features(texts)
+    feature_seconds = time.perf_counter() - started
+    print(f"{name}: features of {len(texts)} texts ready in {feature_seconds:.0f} s", flush=True)
+    reps = Parallel(n_jobs=args.jobs, verbose=0)(
+        delayed(_replicate)(texts, y, r, args.n, classification) for r in range(args.replications)
+    )
+    if classification:
+        classes = np.unique(y)
+        truth = np.array([np.mean(y == c) for c in classes])
+    else:
+        classes, truth = None, np.array([y.mean()])
+    errors = {m: np.array([rep[m]["estimate"] for rep in reps]) - truth for m in METHODS}
+    summary = {}
+    boot = np.random.default_rng(1)
+    for method in METHODS:
+        lower = np.array([rep[method]["lower"] for rep in reps])
+        upper = np.array([rep[method]["upper"] for rep in reps])
+        summary[method] = {
+            **_ess(errors[method], errors["classical"], args.n, boot),
+            "coverage": np.mean((lower <= truth) & (truth <= upper), axis=0).tolist(),
+            "width": np.mean(upper - lower, axis=0).tolist(),
+            "seconds": float(np.median([rep[method]["seconds"] for rep in reps])),
+        }
+    designs = [rep["default"]["design"] for rep in reps]
+    summary["default"]["designs"] = {d: designs.count(d) for d in sorted(set(designs))}
+    return {
+        "dataset": name,
+        "task": "classification" if classification else "regression",
+        "classes": None if classes is None else [str(c) for c in classes],
+        "pool": len(texts),
+        "n": args.n,
+        "replications": args.replications,
+        "feature_seconds": feature_seconds,
+        "summary": summary,
+    }
+
+
+COLD_SCRIPT = """
+import sys, time
+started = time.perf_counter()
+import numpy as np
+sys.path.insert(0, {bench!r})
+import _common
+from sklearn_llmrect.rectify import RectifiedRegressor
+texts, y = _common.load_dataset("vader_amazon")
+rng = np.random.default_rng(0)
+pick = rng.choice(len(texts), 3000, replace=False)
+texts, y = np.asarray(texts, dtype=object)[pick], y[pick].astype(float)
+y[500:] = np.nan
+model = RectifiedRegressor(random_state=0).fit(texts.reshape(-1, 1), y)
+print(time.perf_counter() - started)
+"""
+
+
+def cold_seconds() -> float:
+    """Wall time of one default estimate (500 labels, 2,500 unlabelled) in a fresh process with
+    no feature cache: imports, model loads and every forward pass included."""
+    script = COLD_SCRIPT.format(bench=str(Path(__file__).resolve().parent))
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def write_markdown(results: list[dict], meta: dict, path: Path) -> None:
+    lines = [
+        "# Does the default pay? `RectifiedRegressor()` vs the ridge baseline",
+        "",
+        f"`{meta['command']}` on {meta['machine']['processor']} ({meta['machine']['cpu_count']} "
+        f"cores), {meta['finished']}. Pool {results[0]['pool']}, n = {results[0]['n']} labels, "
+        f"{results[0]['replications']} replications per dataset (fresh labels and heads each).",
+        "ESS = n x MSE(classical) / MSE(method) over replications (90% bootstrap interval); "
+        "coverage of the nominal 95% interval of the pool mean; seconds per estimate with the "
+        "features cached (median).",
+        "",
+        "| dataset | method | ESS | ESS / classical | ESS / ridge baseline | coverage | width "
+        "| s / estimate |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        summary = result["summary"]
+        labels = result["classes"] or [None]
+        for j, label in enumerate(labels):
+            name = result["dataset"] + (f" ({label})" if label is not None else "")
+            for method in METHODS:
+                row = summary[method]
+                ess = row["ess"][j]
+                lines.append(
+                    f"| {name} | {method} | {ess:.0f} [{row['ess_low'][j]:.0f}, "
+                    f"{row['ess_high'][j]:.0f}] | {ess / result['n']:.2f}x | "
+                    f"{ess / summary['ridge baseline']['ess'][j]:.2f}x | "
+                    f"{row['coverage'][j]:.3f} | {row['width'][j]:.4f} | {row['seconds']:.2f} |"
+                )
+    lines += ["", "Designs the default chose (`allocation='auto'`):", ""]
+    for result in results:
+        lines.append(f"- {result['dataset']}: {result['summary']['default']['designs']}")
+    lines += [
+        "",
+        f"Cold cost: one default estimate (500 labels, 2,500 unlabelled vader_amazon texts) in a "
+        f"fresh process with no cache: **{meta['cold_seconds']:.0f} s** wall (imports, model "
+        "loads and both feature passes).",
+        "",
+        "## Targets (issue 15)",
+        "",
+        *[f"- {line}" for line in meta["targets"]],
+        "",
+    ]
+    path.write_text("\n".join(lines))
+
+
+def check_targets(results: list[dict], meta: dict) -> list[str]:
+    regression = [r for r in results if r["task"] == "regression"]
+    vs_ridge = [
+        r["summary"]["default"]["ess"][0] / r["summary"]["ridge baseline"]["ess"][0]
+        for r in regression
+    ]
+    vs_classical = [r["summary"]["default"]["ess"][0] / r["n"] for r in regression]
+    coverage = [r["summary"]["default"]["coverage"][0] for r in regression]
+    names = [r["dataset"] for r in regression]
+
+    def listing(values):
+        return ", ".join(f"{n} {v:.2f}" for n, v in zip(names, values, strict=True))
+
+    def verdict(ok):
+        return "met" if ok else "**missed**"
+
+    lines = [
+        f"ESS >= 1.15x the ridge baseline's on >= 3 datasets and not below it on the 4th: "
+        f"{listing(vs_ridge)} -> "
+        f"{verdict(sum(v >= 1.15 for v in vs_ridge) >= 3 and min(vs_ridge) >= 1.0)}",
+        f"ESS >= 1.5x classical on >= 3 datasets: {listing(vs_classical)} -> "
+        f"{verdict(sum(v >= 1.5 for v in vs_classical) >= 3)}",
+        f"ESS >= 2.0x classical on >= 2 datasets: -> "
+        f"{verdict(sum(v >= 2.0 for v in vs_classical) >= 2)}",
+        f"coverage in [0.93, 0.98] on every dataset: {listing(coverage)} -> "
+        f"{verdict(all(0.93 <= c <= 0.98 for c in coverage))}",
+    ]
+    for r in results:
+        if r["task"] == "classification":
+            ess = np.asarray(r["summary"]["default"]["ess"]) / r["n"]
+            lines.append(
+                f"{r['dataset']} class shares ESS >= 1.5x classical: "
+                + ", ".join(f"{c} {v:.2f}" for c, v in zip(r["classes"], ess, strict=True))
+                + f" -> {verdict(bool(np.all(ess >= 1.5)))}"
+            )
+    warm = max(r["summary"]["default"]["seconds"] for r in results)
+    lines.append(
+        f"<= 20 s per estimate with features cached: slowest median {warm:.1f} s -> "
+        f"{verdict(warm <= 20)}"
+    )
+    lines.append(
+        f"<= 3 min cold: {meta['cold_seconds']:.0f} s -> {verdict(meta['cold_seconds'] <= 180)}"
+    )
+    return lines
+
+
+def plot(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = []
+    for r in results:
+        for j, label in enumerate(r["classes"] or [None]):
+            bars.append((r["dataset"] + (f"\n{label}" if label else ""), r, j))
+    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(bars)), 4))
+    width = 0.27
+    for k, method in enumerate(METHODS):
+        x = np.arange(len(bars)) + (k - 1) * width
+        values = [r["summary"][method]["ess"][j] / r["n"] for _, r, j in bars]
+        low = [
+            v - r["summary"][method]["ess_low"][j] / r["n"]
+            for v, (_, r, j) in zip(values, bars, strict=True)
+        ]
+        high = [
+            r["summary"][method]["ess_high"][j] / r["n"] - v
+            for v, (_, r, j) in zip(values, bars, strict=True)
+        ]
+        ax.bar(x, values, width, yerr=[low, high], capsize=2, label=method)
+    ax.axhline(1.0, color="black", lw=0.8)
+    ax.set_xticks(np.arange(len(bars)), [b[0] for b in bars], fontsize=8)
+    ax.set_ylabel("effective sample size / n")
+    ax.set_title(f"n = {results[0]['n']} labels, pool {results[0]['pool']}: ESS vs classical")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=[*REGRESSION, *CLASSIFICATION])
+    parser.add_argument("--n", type=int, default=500)
+    parser.add_argument("--pool", type=int, default=3000)
+    parser.add_argument("--replications", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold-start subprocess")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--quick", action="store_true", help="one dataset, 10 replications")
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args(argv)
+    stem = "rectify_quick" if args.quick else "rectify"
+    if args.quick:
+        args.datasets, args.replications, args.pool, args.n = ["vader_movie"], 10, 1000, 200
+    if args.report_only:
+        saved = json.loads((args.out / f"{stem}.json").read_text())
+        write_markdown(saved["results"], saved["meta"], args.out / f"{stem}.md")
+        plot(saved["results"], args.out / f"{stem}.png")
+        return 0
+    load = _common.load_average()
+    started = time.perf_counter()
+    results = [run_dataset(name, args) for name in args.datasets]
+    meta = {
+        "command": _common.command_line(),
+        "finished": _common.utc_timestamp(),
+        "machine": _common.machine(threads=args.jobs, load_average_at_start=load),
+        "seconds": time.perf_counter() - started,
+        "cold_seconds": float("nan") if args.no_cold else cold_seconds(),
+    }
+    meta["targets"] = check_targets(results, meta)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{stem}.json").write_text(json.dumps({"results": results, "meta": meta}, indent=1))
+    write_markdown(results, meta, args.out / f"{stem}.md")
+    plot(results, args.out / f"{stem}.png")
+    print("\n".join(meta["targets"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
