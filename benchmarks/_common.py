@@ -1,5 +1,6 @@
-"""What the benchmarks share: their data (``load_dataset``), and what every benchmark records
-about its run: the command, the time and the machine."""
+"""What the benchmarks share: their data (``load_dataset``), their replication loop
+(``replicate``: serial, or on any joblib backend such as a Dask cluster), and what every
+benchmark records about its run: the command, the time and the machine."""
 
 from __future__ import annotations
 
@@ -98,6 +99,32 @@ def load_medqa() -> tuple[np.ndarray, np.ndarray]:
         texts.append(f"Question: {item['question']}\nOptions:\n{options}")
         labels.append(item["answer_idx"])
     return np.asarray(texts, dtype=object), np.asarray(labels)
+
+
+def replicate(function, n_replications: int, *args, seed=0, n_jobs=None, **kwargs) -> list:
+    """``[function(r, seed_r, *args, **kwargs) for r in range(n_replications)]``, on joblib.
+
+    Each replication's seed is drawn before any replication runs (``seed_r`` is the ``r``-th
+    child of ``numpy.random.SeedSequence(seed)``, for ``numpy.random.default_rng(seed_r)``), so
+    the results are the same whichever backend runs them and in whatever order: serially by
+    default (``n_jobs=None`` outside a joblib context), on local processes with ``n_jobs=-1``,
+    or on a Dask cluster inside ``sklearn_llmrect.parallel.scheduler_context`` (or
+    ``joblib.parallel_backend("dask")``). ``function`` must be picklable for the last two (a
+    module-level function; Dask's cloudpickle also sends a lambda).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = replicate(lambda r, seed: np.random.default_rng(seed).integers(100), 3, seed=0)
+    >>> draws == replicate(lambda r, seed: np.random.default_rng(seed).integers(100), 3, seed=0)
+    True
+    """
+    from joblib import Parallel, delayed
+
+    seeds = np.random.SeedSequence(seed).spawn(int(n_replications))
+    return Parallel(n_jobs=n_jobs)(
+        delayed(function)(r, seeds[r], *args, **kwargs) for r in range(int(n_replications))
+    )
 
 
 def command_line() -> str:

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sklearn_llmrect"
 
 # bottom up; a module may import from its own layer or any layer below
 LAYERS = [
-    {"inference", "caching", "datasets", "_validation", "_legacy", "__init__"},
+    {"inference", "caching", "parallel", "datasets", "_validation", "_legacy", "__init__"},
     {"models", "features"},
     {"rectify", "selection", "annotators"},
     {"multifidelity", "efficiency", "revision"},
@@ -25,7 +25,7 @@ LAYERS = [
     {"cli"},
 ]
 LAYER_OF = {part: level for level, parts in enumerate(LAYERS) for part in parts}
-TORCH_FREE = ["inference", "caching", "datasets", "rectify"]
+TORCH_FREE = ["inference", "caching", "parallel", "datasets", "rectify"]
 
 
 def _module_name(path: Path) -> str:

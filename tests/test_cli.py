@@ -57,6 +57,7 @@ def data_dir(tmp_path_factory):
 @pytest.fixture
 def fast_args(tiny_paths, tmp_path):
     return [
+        "--estimator", "fine-tune",
         "--model", tiny_paths["llama"], "--epochs", "1", "--dtype", "float32",
         "--device", "cpu", "--cache-dir", str(tmp_path / "cache"),
     ]  # fmt: skip
@@ -261,7 +262,8 @@ def importlib_has(name: str) -> bool:
     "argv, message",
     [
         (["estimate", "x.csv", "--text", "t", "--label", "l", "--allocation", "best"],
-         "argument --allocation: expected 'auto', a fraction in \\[0, 1\\) or a count"),
+         "argument --allocation: expected 'auto', 'ramp-up', 'cross', a fraction in \\[0, 1\\) "
+         "or a count"),
         (["estimate", "x.csv", "--text", "t", "--label", "l", "--confidence", "95"],
          "argument --confidence: expected a level in \\(0, 1\\)"),
         (["estimate", "x.csv", "--label", "l"], "the following arguments are required: --text"),
@@ -341,7 +343,8 @@ def _start_and_stop(args, cache, json_path, signal_number):
 def _killable_args(tiny_paths, tmp_path):
     data = tmp_path / "data.csv"
     _frame(n_labeled=96, n_unlabeled=300, seed=3).to_csv(data, index=False)
-    return ["estimate", str(data), "--text", "text", "--label", "label", "--model",
+    return ["estimate", str(data), "--text", "text", "--label", "label", "--estimator",
+            "fine-tune", "--model",
             tiny_paths["llama"], "--epochs", "1", "--dtype", "float32",
             "--device", "cpu"]  # fmt: skip
 

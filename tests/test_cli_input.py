@@ -25,6 +25,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 @pytest.fixture
 def fast_args(tiny_paths, tmp_path):
     return [
+        "--estimator", "fine-tune",
         "--model", tiny_paths["llama"], "--epochs", "1", "--dtype", "float32",
         "--device", "cpu", "--cache-dir", str(tmp_path / "cache"),
     ]  # fmt: skip

@@ -120,6 +120,8 @@ def check_design(settings, y, labeled) -> None:
     """
     from ..rectify._common import MIN_RAMP_UP_LABELS
 
+    MIN_LEARNING_CURVE_LABELS = 20
+
     n = int(np.sum(labeled))
     where = "--label" + (" (after --budget)" if getattr(settings, "budget", None) else "")
     if n < 2:
@@ -152,7 +154,18 @@ def check_design(settings, y, labeled) -> None:
                 f"has {_count(n)}. Use fewer --folds."
             )
         return
-    if allocation in ("auto", "ramp-up"):
+    ramp_up = allocation == "ramp-up" or (
+        allocation == "auto" and getattr(settings, "estimator", "default") == "fine-tune"
+    )
+    if allocation == "auto" and not ramp_up:
+        if n < MIN_LEARNING_CURVE_LABELS:
+            raise CLIError(
+                f"--allocation auto fits a learning curve on part of the labels, which needs "
+                f"at least {MIN_LEARNING_CURVE_LABELS} labelled rows; {where} has {_count(n)}. "
+                "Use --allocation cross with fewer --folds, or label more rows."
+            )
+        return
+    if ramp_up:
         if n < MIN_RAMP_UP_LABELS:
             raise CLIError(
                 f"--allocation {allocation} runs a ramp-up pilot that needs at least "

@@ -95,6 +95,7 @@ def settings_from(args, task: str, prompt, endpoint=None):
         budget=getattr(args, "budget", None),
         allow_download=getattr(args, "allow_download", False),
         task=task,
+        estimator=getattr(args, "estimator", "default"),
         model=args.model,
         prompt=prompt,
         allocation=args.allocation,
@@ -114,6 +115,7 @@ def settings_from(args, task: str, prompt, endpoint=None):
 
 def run_and_report(args, frame, X, y, labeled, settings, *, title, context, truth=None, notes=()):
     """Shared by ``estimate`` and ``demo``: fit, print the table, write the outputs."""
+    from ..parallel import scheduler_context
     from ..reporting import estimate_report, format_table, write_html, write_json
     from ._estimate import endpoint_label, load_model, predictions_table, run_estimate, say
 
@@ -127,7 +129,16 @@ def run_and_report(args, frame, X, y, labeled, settings, *, title, context, trut
             if cache is not None:
                 resume = "rerun the same command to resume an interrupted run"
                 say(f"cache: {cache.location} ({resume})")
-            rectified, baselines, zero_shot, seconds = run_estimate(X, y, labeled, settings, cache)
+            with scheduler_context(
+                getattr(args, "scheduler", None), getattr(args, "workers", None)
+            ):
+                rectified, baselines, zero_shot, seconds = run_estimate(
+                    X, y, labeled, settings, cache
+                )
+    except (ImportError, OSError, FileNotFoundError) as error:  # the cluster could not start
+        if not (getattr(args, "scheduler", None) or getattr(args, "workers", None)):
+            raise
+        raise CLIError(f"--scheduler/--workers: {error}") from None
     except ValueError as error:  # a check of the library, in the words of the flags
         raise CLIError(cli_words(str(error))) from None
     except KeyboardInterrupt:
@@ -181,7 +192,11 @@ def run_and_report(args, frame, X, y, labeled, settings, *, title, context, trut
         write_html(report, args.report)
         print(f"wrote {args.report}")
     if args.save_predictions:
-        name = "endpoint" if settings.endpoint else "fine_tuned"
+        name = (
+            "endpoint"
+            if settings.endpoint
+            else {"fine-tune": "fine_tuned"}.get(settings.estimator, "default")
+        )
         table = predictions_table(frame, y, labeled, rectified, zero_shot, settings.task, name)
         table.to_csv(args.save_predictions, index=False)
         print(f"wrote {args.save_predictions}")
@@ -262,15 +277,18 @@ def estimate(args) -> int:
         "task": task,
         "model": args.model,
         "prompt": prompt or "(the text itself, with an answer instruction)",
+        "estimator": args.estimator,
         "fine-tuning epochs": args.epochs,
         "allocation": args.allocation,
         "method": args.method,
         "seed": args.seed,
     }
+    if args.estimator != "fine-tune":
+        del context["fine-tuning epochs"]
     if endpoint:
         key = endpoint["api_key_env"]
-        for unused in ("fine-tuning epochs", "allocation", "method"):
-            del context[unused]
+        for unused in ("estimator", "fine-tuning epochs", "allocation", "method"):
+            context.pop(unused, None)
         context["model"] = f"{endpoint['api_model']} at {endpoint['base_url']} (zero-shot)"
         context["API key"] = f"from ${key}" if key else "none"
     target = f"mean of {args.label!r}" if task == "regression" else f"shares of {args.label!r}"

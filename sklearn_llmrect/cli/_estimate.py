@@ -1,5 +1,7 @@
-"""The pipeline behind ``llmrect estimate`` and ``llmrect demo``: classical estimate, PPI++ with
-the zero-shot model, fine-tune then rectify; every fit and prediction cached on disk."""
+"""The pipeline behind ``llmrect estimate`` and ``llmrect demo``: the classical estimate, the
+frozen-embedding baseline a user would write, PPI++ with the zero-shot model, and the package's
+estimate (the default surrogate, or ``--estimator fine-tune``: fine-tune then rectify); every fit
+and prediction cached on disk."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..caching import CachedEstimator, FitCache
+from ._baseline import baseline_name, frozen_embedding_baseline
 from ._data import CLIError
 
 
@@ -19,6 +22,7 @@ class EstimateSettings:
     """What ``llmrect estimate`` was asked to do (the parsed options)."""
 
     task: str
+    estimator: str = "default"  # or "fine-tune"
     model: str = "smollm2-135m-instruct"
     prompt: str | None = None
     allocation: object = "auto"
@@ -101,6 +105,8 @@ def load_model(settings: EstimateSettings) -> None:
     torch.set_num_threads(threads)
     if why:
         say(why)
+    if not (settings.zero_shot or settings.estimator == "fine-tune"):
+        return  # the default surrogate loads its own frozen feature models
     started = time.perf_counter()
     say(f"loading model {settings.model!r} ...")
     try:
@@ -179,15 +185,55 @@ def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
         ).fit(X, y)
         baselines["PPI++ with the zero-shot model"] = zero_shot.result_
         seconds["zero_shot"] = time.perf_counter() - started
+    if settings.estimator == "fine-tune":
+        started = time.perf_counter()
+        rectified = _fine_tune_and_rectify(X, y, settings, cache, Rectifier)
+        seconds["fine_tune_and_rectify"] = time.perf_counter() - started
+        return rectified, baselines, zero_shot, seconds
     started = time.perf_counter()
-    what = {
-        "auto": "ramp-up pilot, then the rest rectifies",
-    }.get(settings.allocation, f"allocation {settings.allocation}")
-    if settings.method == "cross":
-        what = f"{settings.n_folds}-fold cross-fitting"
+    name = baseline_name(settings.task)
+    say(f"{name}: embedding all {len(y):,} rows ...")
+    baselines[name] = frozen_embedding_baseline(
+        X,
+        y,
+        labeled,
+        task=settings.task,
+        confidence=settings.confidence,
+        seed=settings.seed,
+        cache=cache,
+    )
+    seconds["baseline"] = time.perf_counter() - started
+    started = time.perf_counter()
+    say(
+        "default estimate: stacked surrogate over frozen MiniLM and SmolLM2 layer-16 features, "
+        f"{_design_words(settings)} ..."
+    )
+    rectified = _rectifier(Rectifier, None, settings, cache).fit(X, y)
+    seconds["default"] = time.perf_counter() - started
+    return rectified, baselines, zero_shot, seconds
+
+
+def _design_words(settings: EstimateSettings) -> str:
+    if settings.method == "cross" or settings.allocation == "cross":
+        return f"{settings.n_folds}-fold cross-fitting"
+    if settings.allocation == "auto":
+        return "split or cross-fit, chosen by the learning-curve law"
+    if settings.allocation == "ramp-up":
+        return "ramp-up pilot, then the rest rectifies"
+    return f"allocation {settings.allocation}"
+
+
+def _fine_tune_and_rectify(X, y, settings: EstimateSettings, cache, Rectifier):
+    """``--estimator fine-tune``: LoRA-tune ``--model`` on part of the labels, rectify."""
+    what = _design_words(settings)
     say(f"fine-tuning then rectifying ({what}, {settings.epochs} epochs per fine-tune) ...")
-    rectified = Rectifier(
-        _llm(settings, settings.epochs),
+    return _rectifier(Rectifier, _llm(settings, settings.epochs), settings, cache).fit(X, y)
+
+
+def _rectifier(Rectifier, estimator, settings: EstimateSettings, cache):
+    """The meta-estimator the options describe (``estimator=None``: the package default)."""
+    return Rectifier(
+        estimator,
         allocation=settings.allocation,
         method=settings.method,
         n_folds=settings.n_folds,
@@ -195,15 +241,13 @@ def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
         memory=cache,
         random_state=settings.seed,
         verbose=1,
-    ).fit(X, y)
-    seconds["fine_tune_and_rectify"] = time.perf_counter() - started
-    return rectified, baselines, zero_shot, seconds
+    )
 
 
-def predictions_table(frame, y, labeled, rectified, zero_shot, task, name="fine_tuned"):
+def predictions_table(frame, y, labeled, rectified, zero_shot, task, name="default"):
     """Per-row predictions for ``--save-predictions``: the zero-shot model's on every row, the
-    fine-tuned model's (column ``name``) where it is held out (rectification and unlabelled
-    rows)."""
+    rectified model's (column ``name``) where it is held out (rectification and unlabelled
+    rows; a cross-fitted label is predicted by the fold model that did not see it)."""
     import pandas as pd
 
     n = len(y)
@@ -211,6 +255,11 @@ def predictions_table(frame, y, labeled, rectified, zero_shot, task, name="fine_
     role[rectified.finetune_indices_] = "finetune"
     role[rectified.validation_indices_] = "validation"
     role[rectified.rectify_indices_] = "rectify"
+    cross_fitted = len(rectified.rectify_indices_) and np.array_equal(
+        rectified.finetune_indices_, rectified.rectify_indices_
+    )
+    if cross_fitted:  # each label trained the other folds' models and rectifies its own
+        role[rectified.rectify_indices_] = "cross-fit"
     out = pd.DataFrame({"row": np.arange(n), "label": y, "role": role})
     unlabeled = np.flatnonzero(~labeled)
 

@@ -3,11 +3,13 @@
 Commands
 --------
 ``llmrect estimate DATA --text COLUMN --label COLUMN``
-    Rows with an empty label are the unlabelled pool. Prints the classical estimate, PPI++ with
-    the zero-shot model and the fine-tuned-then-rectified estimate, with intervals, effective
-    sample sizes and the split chosen and why; ``--report`` writes an HTML report with plots,
-    ``--json`` the same numbers. Every fine-tune and prediction is cached on disk, so a run
-    stopped with Ctrl-C (or killed) resumes when the same command is run again.
+    Rows with an empty label are the unlabelled pool. Prints the classical estimate, the
+    frozen-embedding ridge baseline a user would write, PPI++ with the zero-shot model and the
+    package's rectified estimate (a stacked surrogate over frozen LLM features, or with
+    ``--estimator fine-tune`` a LoRA-tuned ``--model``), with intervals, effective sample sizes
+    and the design chosen and why; ``--report`` writes an HTML report with plots, ``--json`` the
+    same numbers. Every fit, embedding and prediction is cached on disk, so a run stopped with
+    Ctrl-C (or killed) resumes when the same command is run again.
 ``llmrect demo``
     The same on embedded data needing no download: the VADER lexicon's human word ratings.
 ``llmrect plan PILOT --label COLUMN --prediction COLUMN --width W``
@@ -51,8 +53,8 @@ _PROG = "llmrect"
 
 # ----------------------------------------------------------------------------- arguments
 def _allocation(text: str):
-    if text == "auto":
-        return "auto"
+    if text in ("auto", "ramp-up", "cross"):
+        return text
     try:
         if text.strip().lstrip("+").isdigit():
             return int(text)
@@ -61,7 +63,8 @@ def _allocation(text: str):
         value = None
     if value is None or not (0.0 <= value < 1.0):
         raise argparse.ArgumentTypeError(
-            f"expected 'auto', a fraction in [0, 1) or a count of labels, got {text!r}"
+            "expected 'auto', 'ramp-up', 'cross', a fraction in [0, 1) or a count of labels, "
+            f"got {text!r}"
         )
     return value
 
@@ -100,6 +103,14 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``estimate`` and ``demo``."""
     model = parser.add_argument_group("model and fine-tuning")
     model.add_argument(
+        "--estimator",
+        choices=["default", "fine-tune"],
+        default="default",
+        help="default: a stacked ridge/logistic surrogate over frozen MiniLM and SmolLM2 "
+        "features, cross-fitted (fast, the tightest interval measured); fine-tune: LoRA-tune "
+        "--model on part of the labels, then rectify (minutes to hours)",
+    )
+    model.add_argument(
         "--model",
         default="smollm2-135m-instruct",
         metavar="NAME_OR_PATH",
@@ -117,15 +128,16 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "--epochs",
         type=_non_negative_int,
         default=3,
-        help="fine-tuning epochs per fit (default: %(default)s)",
+        help="fine-tuning epochs per fit of --estimator fine-tune (default: %(default)s)",
     )
     model.add_argument(
         "--allocation",
         type=_allocation,
         default="auto",
-        metavar="auto|FRACTION|COUNT",
-        help="labels that fine-tune: 'auto' (ramp-up pilot and scaling law), a "
-        "fraction such as 0.3, or a count (default: auto)",
+        metavar="auto|ramp-up|cross|FRACTION|COUNT",
+        help="labels that train the model: 'auto' (split or cross-fit, chosen from a learning "
+        "curve), 'ramp-up' (pilot and scaling law, then split), 'cross' (every label trains "
+        "and rectifies, --folds folds), a fraction such as 0.3, or a count (default: auto)",
     )
     model.add_argument(
         "--method",
@@ -176,13 +188,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--save-predictions",
         metavar="OUT.csv",
-        help="write each row's zero-shot and held-out fine-tuned predictions "
-        "(input for `llmrect plan`)",
+        help="write each row's zero-shot and held-out model predictions (input for `llmrect plan`)",
     )
     out.add_argument(
         "--cache-dir",
         metavar="DIR",
-        help="where fine-tuned adapters and predictions are cached (default: "
+        help="where fitted models, embeddings and predictions are cached (default: "
         "$SKLEARN_LLMRECT_CACHE/runs or ~/.cache/sklearn-llmrect/runs)",
     )
     out.add_argument(
@@ -191,6 +202,20 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="do not read or write the cache (a run then cannot resume)",
     )
     out.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+    cluster = parser.add_argument_group("scaling out (Dask: pip install 'sklearn-llmrect[dask]')")
+    cluster.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|FILE|local",
+        help="run the cross-fit folds and the other parallel work on a Dask cluster: a "
+        "scheduler address (tcp://host:8786), a scheduler file (.json), or 'local' for a "
+        "cluster of --workers processes on this machine (default: no cluster)",
+    )
+    cluster.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes of a local Dask cluster (alone: --scheduler local)",
+    )
 
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
@@ -235,8 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=_PROG,
-        description="Valid, tight estimates from a few human labels plus a fine-tuned LLM "
-        "(fine-tune then rectify, PPI++).",
+        description="Valid, tight estimates from a few human labels plus an LLM "
+        "(prediction-powered inference: PPI++ and cross-fitting).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from ..models._network import collate, length_sorted_batches
+from ..models._quiet import quiet_libraries
 from ..models.backbones import load_backbone, resolve_device, resolve_dtype
 
 
@@ -60,7 +61,7 @@ def pooled_layers(
 
     handles = [blocks[layer - 1].register_forward_hook(capture(layer)) for layer in set(wanted)]
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), quiet_libraries():
             for batch in length_sorted_batches([len(row) for row in ids], batch_size):
                 input_ids, mask = collate(
                     [ids[i] for i in batch], pad_id, left=False, device=device

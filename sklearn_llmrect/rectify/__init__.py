@@ -6,11 +6,16 @@ rows, following Wang, Ye & Zhao (arXiv 2511.19486): part of the labels fine-tune
 other part rectify its predictions on the unlabelled rows with PPI or PPI++, so that the estimate
 is unbiased whatever the model and its interval is valid. The split is chosen by the ramp-up pilot
 and the scaling law (``allocation="auto"``), given as a fraction or a count, or replaced by
-cross-fitting (``method="cross"``), where every label both trains and rectifies.
+cross-fitting (``method="cross"``), where every label both trains and rectifies. With
+``estimand="ols"``, ``"logistic"`` or ``"poisson"`` and ``covariates`` (DataFrame columns) the
+same split or cross-fit rectifies the regression of the label on the covariates instead (one
+interval per coefficient), and ``estimand="quantile"`` a quantile of the label.
 
 What lives here, one concept per module: ``_common`` (parameter checks, the split of the labels,
 the fold ensemble, the unlabelled markers), ``_base`` (the shared ``fit`` and ``score``),
-``_regressor`` and ``_classifier``, ``_docs`` (shared docstring parts), :mod:`.allocation` (the
+``_regressor`` and ``_classifier``, ``_estimands`` (what is estimated: the mean, a regression
+on covariates or a quantile, and the inference call of each), ``_covariates`` (the regression's
+design matrix from DataFrame columns), ``_docs`` (shared docstring parts), :mod:`.allocation` (the
 fitted scaling law and Theorem 1's split), :mod:`.rampup` (the ramp-up pilot) and
 ``_power_law_fit``.
 

@@ -1,5 +1,6 @@
-"""RectifiedClassifier: the share of each class from a few human labels and a fine-tuned,
-rectified classifier (Wang, Ye & Zhao, arXiv 2511.19486)."""
+"""RectifiedClassifier: the share of each class (or a logistic regression of a binary label on
+covariates) from a few human labels and a fine-tuned, rectified classifier (Wang, Ye & Zhao,
+arXiv 2511.19486)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from sklearn.utils.validation import check_is_fitted
 from ..inference import classical_class_shares, crossfit_ppi_class_shares, ppi_class_shares
 from ._base import RectifiedBase
 from ._common import estimator_has, is_unlabeled_marker
-from ._docs import DOC_ATTRIBUTES, DOC_PARAMETERS, DOC_REFERENCES
+from ._docs import (
+    DOC_ATTRIBUTES,
+    DOC_ESTIMAND,
+    DOC_ESTIMAND_ATTRIBUTES,
+    DOC_PARAMETERS,
+    DOC_REFERENCES,
+)
+from ._estimands import estimand_result, surrogate_input
 
 __all__ = ["RectifiedClassifier"]
 
@@ -38,25 +46,30 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
     compare strings with ``-1``, ``None`` or ``NaN`` (it then raises a ``TypeError``), while an
     all-string ``y`` is stratified with ``"-1"`` as one more group, which spreads the
     unlabelled rows evenly over the folds. (Or pass a ``KFold`` as ``cv``.)
+
+    With two classes, ``estimand="logistic"`` rectifies the logistic regression of the
+    indicator of the second class (``classes_[1]``, as in
+    :class:`~sklearn.linear_model.LogisticRegression`) on ``covariates``, with the predicted
+    probability of that class (:func:`~sklearn_llmrect.inference.ppi_logistic`).
 """
         + DOC_PARAMETERS.format(kind="classifier with predict_proba", default="LLMClassifier")
-        + """
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
+        + DOC_ESTIMAND.format(
+            choices='"mean", "logistic"',
+            mean='``"mean"``: the population share of each class.',
+            regression="It needs exactly two classes among the labels.",
+        )
+        + DOC_ESTIMAND_ATTRIBUTES.format(
+            mean_type="ndarray of shape (n_classes,)",
+            mean_estimate="Estimated population share of each class",
+            ci_type="ndarray of shape (n_classes, 2)",
+            ci="Lower (column 0) and upper (column 1) bound of each share",
+            lambda_type="ndarray of shape (n_classes,) or float",
+            lambda_note="of each share, one value repeated with PPI++",
+        )
+        + """    classes_ : ndarray of shape (n_classes,)
         The classes, in the order of the estimates (``estimator_.classes_``).
-    estimate_ : ndarray of shape (n_classes,)
-        Estimated population share of each class.
-    stderr_ : ndarray of shape (n_classes,)
-        Their standard errors.
-    confidence_interval_ : ndarray of shape (n_classes, 2)
-        Lower (column 0) and upper (column 1) bound of each share.
-    lambda_ : ndarray of shape (n_classes,)
-        Power-tuning parameter of each share (one value repeated with PPI++).
-    effective_sample_size_ : ndarray of shape (n_classes,)
-        Labels the classical share would need for the same standard error, per class.
 """
-        + DOC_ATTRIBUTES.format(result="ClassSharesResult")
+        + DOC_ATTRIBUTES.format(result="ClassSharesResult or RegressionResult")
         + """
     See Also
     --------
@@ -80,11 +93,27 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
     (['neg', 'pos'], (2, 2))
     >>> round(float(model.estimate_.sum()), 8)
     1.0
+
+    A logistic regression of the label on a covariate: the model sees the other columns (in
+    practice the text), the regression the covariate; ``"yes"`` (``classes_[1]``) is the 1.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"age": rng.normal(size=3000), "z": rng.normal(size=3000)})
+    >>> p_yes = 1 / (1 + np.exp(-(-0.5 + frame["age"] + 2 * frame["z"])))
+    >>> answer = np.where(rng.random(3000) < p_yes, "yes", "no").astype(object)
+    >>> answer[400:] = -1
+    >>> logit = RectifiedClassifier(LogisticRegression(), estimand="logistic", covariates=["age"],
+    ...                             allocation=0.25, random_state=0).fit(frame, answer)
+    >>> logit.coefficient_names_, logit.estimate_.shape, logit.confidence_interval_.shape
+    (('intercept', 'age'), (2,), (2, 2))
+    >>> bool((logit.effective_sample_size_ > logit.n_rectify_).all())
+    True
     """
     )
 
     _default_estimator = "SurrogateClassifier"
     _is_classification = True
+    _estimands = ("mean", "logistic")
     # the mixin (left of the base class) defines R^2 / accuracy: use the predicted variance
     score = RectifiedBase.score
 
@@ -130,7 +159,25 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
                 "more labels (a larger allocation) so that every class is seen."
             )
 
+    def _check_estimand_labels(self, y_labeled) -> None:
+        classes = np.unique(y_labeled)
+        if len(classes) != 2:
+            raise ValueError(
+                f"estimand='logistic' needs exactly two classes among the labels of y, got "
+                f"{len(classes)}: {classes.tolist()[:10]}."
+            )
+        self._positive_class = classes[1]
+
+    def _estimand_labels(self, y) -> np.ndarray:
+        return (np.asarray(y) == self._positive_class).astype(float)
+
+    def _estimand_predictions(self, proba) -> np.ndarray:
+        column = list(self.estimator_.classes_).index(self._positive_class)
+        return np.asarray(proba, dtype=float)[..., column]
+
     def _crossfit_result(self, y_used, preds, method):
+        if self.estimand != "mean":
+            return estimand_result(self, "cross", y_used, preds.labeled, preds.unlabeled, method)
         return crossfit_ppi_class_shares(
             y_used,
             preds.labeled,
@@ -146,6 +193,8 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
         return float(np.var(onehot, axis=0, ddof=1).sum())
 
     def _classical_result(self, y_used):
+        if self.estimand != "mean":
+            return estimand_result(self, "classical", y_used, None, None)
         return classical_class_shares(
             y_used,
             classes=np.asarray(self.estimator_.classes_),
@@ -163,6 +212,10 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
         return np.asarray(model.predict_proba(X), dtype=float)
 
     def _ppi_result(self, y_rect, predictions_rect, predictions_unlabeled):
+        if self.estimand != "mean":
+            return estimand_result(
+                self, "ppi", y_rect, predictions_rect, predictions_unlabeled, self.method
+            )
         return ppi_class_shares(
             y_rect,
             predictions_rect,
@@ -173,7 +226,7 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
         )
 
     def _predicted_variance_terms(self, X, y, labeled):
-        proba = np.asarray(self.estimator_.predict_proba(X), dtype=float)
+        proba = np.asarray(self.estimator_.predict_proba(surrogate_input(self, X)), dtype=float)
         classes = np.asarray(self.estimator_.classes_)
         y_labeled = y[labeled]
         self._check_classes(y_labeled, classes)
@@ -190,13 +243,14 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, ...), DataFrame or list of texts
+            With a regression estimand the covariate columns are removed first, as in ``fit``.
 
         Returns
         -------
         ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict(X)
+        return self.estimator_.predict(surrogate_input(self, X))
 
     @available_if(estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -206,10 +260,11 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, ...), DataFrame or list of texts
+            With a regression estimand the covariate columns are removed first, as in ``fit``.
 
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(surrogate_input(self, X))

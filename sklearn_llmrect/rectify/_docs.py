@@ -88,3 +88,61 @@ DOC_REFERENCES = """
     .. [4] T. Zrnic, E. J. Candes, "Cross-prediction-powered inference", Proceedings of the
        National Academy of Sciences 121(15), 2024.
 """
+
+DOC_ESTIMAND = """    estimand : {{{choices}}}, default="mean"
+        What is estimated. {mean}
+        A regression (``"ols"``, ``"logistic"`` or ``"poisson"``, as offered above): the
+        coefficients of the regression of the label on ``covariates`` (least squares, logistic
+        with the log-odds link, Poisson with the log link), rectified with the model's
+        predictions by the PPI / PPI++ regressions (:func:`~sklearn_llmrect.inference.ppi_ols`,
+        ...) or, after cross-fitting, the cross-PPI ones
+        (:func:`~sklearn_llmrect.inference.crossfit_ppi_ols`, ...). The model still predicts the
+        label (from the text: the covariates are removed from what it sees, see
+        ``covariates_to_estimator``); the estimate is the population regression of the human
+        label on the covariates, valid whatever the model. {regression}
+    quantile : float, default=0.5
+        Level of the quantile, strictly between 0 and 1, for ``estimand="quantile"``
+        (:class:`RectifiedRegressor` only).
+    covariates : list of str, default=None
+        Columns of the DataFrame ``X`` that hold the regression covariates (a regression
+        estimand needs them; the other estimands take none). Numeric columns are used as they
+        are; categorical ones (object, string, category or bool dtype) are one-hot encoded with
+        the first level dropped, as ``OneHotEncoder(drop="first")`` does (levels sorted; a
+        pandas ``category`` column keeps the order of its categories, so its first category is
+        the reference). Coefficients are named ``"intercept"``, ``"<column>"`` and
+        ``"<column>_<level>"``. Every row, labelled or not, needs its covariates.
+    covariates_to_estimator : bool, default=False
+        Also give the covariate columns to ``estimator``. By default it sees the other columns
+        of ``X`` only (the text: the default surrogate embeds text). The interval narrows as
+        far as the predictions track the label itself, the part the covariates explain
+        included, so an estimator that can use both (e.g. a pipeline with a
+        ``ColumnTransformer``) may gain from ``True``; validity holds either way.
+    fit_intercept : bool, default=True
+        Put an ``"intercept"`` column of ones first in the regression's design.
+"""
+
+DOC_ESTIMAND_ATTRIBUTES = """
+    Attributes
+    ----------
+    estimate_ : {mean_type} or ndarray of shape (n_coefficients,)
+        {mean_estimate}; with a regression estimand the coefficient of each column of the design
+        (names in ``coefficient_names_``); with ``estimand="quantile"`` the quantile (a float).
+    stderr_ : {mean_type} or ndarray of shape (n_coefficients,)
+        Standard error(s) of ``estimate_`` (for a quantile, the interval's half-width over the
+        normal quantile).
+    confidence_interval_ : {ci_type} or ndarray of shape (n_coefficients, 2)
+        {ci}; with a regression estimand one row ``(lower, upper)`` per coefficient (not
+        simultaneous); with ``estimand="quantile"`` a tuple ``(lower, upper)``.
+    lambda_ : {lambda_type}
+        Power-tuning parameter ({lambda_note}; one value for a regression or a quantile), 1 for
+        PPI and cross-PPI.
+    effective_sample_size_ : {mean_type} or ndarray of shape (n_coefficients,)
+        Labels the classical estimator (the same regression or quantile from the labels alone)
+        would need for the same standard error, per estimate.
+    coefficient_names_ : tuple of str
+        With a regression estimand: the names of the coefficients (``"intercept"``, the numeric
+        covariates, ``"<column>_<level>"``); with ``estimand="quantile"``: ``("q=<level>",)``.
+    covariate_encoder_ : CovariateEncoder
+        With a regression estimand: the fitted encoder of the covariates
+        (``covariate_encoder_.transform(X)`` is the design of the rows of ``X``).
+"""

@@ -296,7 +296,7 @@ def estimate_report(
     >>> [row["label"] for row in report["estimates"]]
     ['classical', 'cross-fitted PPI++']
     >>> report["design"]["chosen"], report["split"]["n_rectify"]
-    ('cross K=5', 200)
+    ('cross K=10', 200)
     """
     from .. import __version__
 
