@@ -270,6 +270,8 @@ def estimate(args) -> int:
         file=sys.stderr,
     )
     settings = settings_from(args, task, prompt, endpoint)
+    if args.regress_on:
+        return _regress(args, frame, X, y, labeled, task, settings)
     context = {
         "data": name,
         "text columns": ", ".join(args.text),
@@ -304,6 +306,34 @@ def estimate(args) -> int:
         context=context,
         notes=notes,
     )
+    return 0
+
+
+def _regress(args, frame, X, y, labeled, task, settings) -> int:
+    """``estimate --regress-on``: the coefficient table, and ``--json``."""
+    from ..reporting import write_json
+    from ..reporting._summary import _jsonable
+    from ._regress import covariate_columns, format_regression, run_regression
+
+    covariates = covariate_columns(args.regress_on, frame, args.text, args.data)
+    for flag in ("report", "save_predictions"):
+        if getattr(args, flag, None):
+            option = "--" + flag.replace("_", "-")
+            raise CLIError(f"{option} is not available with --regress-on yet; use --json.")
+    if settings.endpoint or task != "regression":
+        raise CLIError(
+            "--regress-on needs numeric labels (0/1 for --estimand logistic, counts for "
+            "poisson) and a local model, not --endpoint."
+        )
+    check_design(settings, y, labeled)
+    cache = open_cache(args)
+    with downloads_allowed(settings.allow_download):
+        report = run_regression(args, frame, X, y, labeled, settings, covariates, cache)
+    print()
+    print(format_regression(report))
+    if args.json:
+        write_json(_jsonable(report), args.json)
+        print(f"wrote {args.json}")
     return 0
 
 

@@ -311,6 +311,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="use only a seeded random subset of N labelled rows",
     )
+    estimate.add_argument(
+        "--regress-on",
+        metavar="COLUMNS",
+        help="comma-separated covariate columns: estimate how the label depends on them "
+        "(classical and rectified coefficients with intervals and ESS) instead of its mean",
+    )
+    estimate.add_argument(
+        "--estimand",
+        choices=["ols", "logistic", "poisson"],
+        default="ols",
+        help="the regression of --regress-on: ols, logistic (0/1 labels) or poisson (counts) "
+        "(default: %(default)s)",
+    )
     _add_reading_options(estimate)
     _add_run_options(estimate)
     _add_endpoint_options(estimate)
