@@ -51,6 +51,8 @@ def test_bad_features_are_named():
         SurrogateRegressor(features=3).fit(ROWS[:50], np.zeros(50))
     with pytest.raises(ValueError, match="inner_folds must be an integer >= 2"):
         SurrogateRegressor(_sets(), inner_folds=1).fit(ROWS[:50], np.zeros(50))
+    with pytest.raises(ValueError, match="needs at least 5 rows; got 3"):
+        SurrogateRegressor(_sets()).fit(ROWS[:3], np.zeros(3))
 
 
 def test_the_default_estimators_are_the_surrogates():

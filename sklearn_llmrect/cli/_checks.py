@@ -118,9 +118,7 @@ def check_design(settings, y, labeled) -> None:
     CLIError
         Naming the flags, before any model is loaded.
     """
-    from ..rectify._common import MIN_RAMP_UP_LABELS
-
-    MIN_LEARNING_CURVE_LABELS = 20
+    from ..rectify._common import MIN_LEARNING_CURVE_LABELS, MIN_RAMP_UP_LABELS
 
     n = int(np.sum(labeled))
     where = "--label" + (" (after --budget)" if getattr(settings, "budget", None) else "")

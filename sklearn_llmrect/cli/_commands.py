@@ -115,7 +115,6 @@ def settings_from(args, task: str, prompt, endpoint=None):
 
 def run_and_report(args, frame, X, y, labeled, settings, *, title, context, truth=None, notes=()):
     """Shared by ``estimate`` and ``demo``: fit, print the table, write the outputs."""
-    from ..parallel import scheduler_context
     from ..reporting import estimate_report, format_table, write_html, write_json
     from ._estimate import endpoint_label, load_model, predictions_table, run_estimate, say
 
@@ -129,16 +128,10 @@ def run_and_report(args, frame, X, y, labeled, settings, *, title, context, trut
             if cache is not None:
                 resume = "rerun the same command to resume an interrupted run"
                 say(f"cache: {cache.location} ({resume})")
-            with scheduler_context(
-                getattr(args, "scheduler", None), getattr(args, "workers", None)
-            ):
+            with _cluster(args):
                 rectified, baselines, zero_shot, seconds = run_estimate(
                     X, y, labeled, settings, cache
                 )
-    except (ImportError, OSError, FileNotFoundError) as error:  # the cluster could not start
-        if not (getattr(args, "scheduler", None) or getattr(args, "workers", None)):
-            raise
-        raise CLIError(f"--scheduler/--workers: {error}") from None
     except ValueError as error:  # a check of the library, in the words of the flags
         raise CLIError(cli_words(str(error))) from None
     except KeyboardInterrupt:
@@ -201,6 +194,21 @@ def run_and_report(args, frame, X, y, labeled, settings, *, title, context, trut
         table.to_csv(args.save_predictions, index=False)
         print(f"wrote {args.save_predictions}")
     return report
+
+
+def _cluster(args) -> contextlib.ExitStack:
+    """The Dask cluster of ``--scheduler`` / ``--workers`` (none without them), opened here so
+    that only a failure to start it is reported in those flags' words."""
+    from ..parallel import scheduler_context
+
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(
+            scheduler_context(getattr(args, "scheduler", None), getattr(args, "workers", None))
+        )
+    except (ImportError, OSError, ValueError) as error:
+        raise CLIError(f"--scheduler/--workers: {error}") from None
+    return stack
 
 
 def _endpoint_note(rectified) -> str:

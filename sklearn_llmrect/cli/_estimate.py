@@ -208,7 +208,7 @@ def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
         "default estimate: stacked surrogate over frozen MiniLM and SmolLM2 layer-16 features, "
         f"{_design_words(settings)} ..."
     )
-    rectified = _configured(Rectifier, None, settings, cache).fit(X, y)
+    rectified = configured_rectifier(Rectifier, None, settings, cache).fit(X, y)
     seconds["default"] = time.perf_counter() - started
     return rectified, baselines, zero_shot, seconds
 
@@ -227,10 +227,11 @@ def _fine_tune_and_rectify(X, y, settings: EstimateSettings, cache, Rectifier):
     """``--estimator fine-tune``: LoRA-tune ``--model`` on part of the labels, rectify."""
     what = _design_words(settings)
     say(f"fine-tuning then rectifying ({what}, {settings.epochs} epochs per fine-tune) ...")
-    return _configured(Rectifier, _llm(settings, settings.epochs), settings, cache).fit(X, y)
+    model = _llm(settings, settings.epochs)
+    return configured_rectifier(Rectifier, model, settings, cache).fit(X, y)
 
 
-def _configured(Rectifier, estimator, settings: EstimateSettings, cache):
+def configured_rectifier(Rectifier, estimator, settings: EstimateSettings, cache):
     """The meta-estimator the options describe (``estimator=None``: the package default)."""
     return Rectifier(
         estimator,

@@ -20,8 +20,6 @@ import numpy as np
 
 from ._data import CLIError
 
-ESTIMANDS = ("ols", "logistic", "poisson")
-
 
 def covariate_columns(text: str, frame, text_columns, path) -> list[str]:
     """The columns of ``--regress-on a,b``, checked against the table and ``--text``."""
@@ -44,9 +42,9 @@ def run_regression(args, frame, X_text, y, labeled, settings, covariates, cache)
     """Fit the classical and the rectified regression; return the report dict."""
     import pandas as pd
 
-    from ..inference import classical_logistic, classical_ols, classical_poisson
     from ..rectify import RectifiedRegressor
-    from ._estimate import say
+    from ..rectify._estimands import FUNCTIONS
+    from ._estimate import configured_rectifier, say
 
     estimand = args.estimand
     if settings.estimator != "default":
@@ -54,24 +52,14 @@ def run_regression(args, frame, X_text, y, labeled, settings, covariates, cache)
     X = pd.concat([X_text, frame[covariates].reset_index(drop=True)], axis=1)
     started = time.perf_counter()
     say(f"rectified {estimand} of the label on {', '.join(covariates)} ...")
+    model = configured_rectifier(RectifiedRegressor, None, settings, cache)
     try:
-        rectified = RectifiedRegressor(
-            estimand=estimand,
-            covariates=covariates,
-            allocation=settings.allocation,
-            method=settings.method,
-            n_folds=settings.n_folds,
-            confidence_level=settings.confidence,
-            memory=cache,
-            random_state=settings.seed,
-            verbose=1,
-        ).fit(X, y)
+        rectified = model.set_params(estimand=estimand, covariates=covariates).fit(X, y)
     except ValueError as error:
         raise CLIError(f"--regress-on: {error}") from None
-    design = rectified.covariate_encoder_.transform(X)
-    classical = {"ols": classical_ols, "logistic": classical_logistic, "poisson": classical_poisson}
-    baseline = classical[estimand](
-        design[labeled],
+    classical = FUNCTIONS[estimand][0]
+    baseline = classical(
+        rectified.covariate_encoder_.transform(X)[labeled],
         np.asarray(y, dtype=float)[labeled],
         confidence_level=settings.confidence,
         feature_names=rectified.coefficient_names_,

@@ -15,6 +15,9 @@ from sklearn.utils.validation import check_is_fitted
 
 METHODS = ("ppi", "ppi++", "cross")
 MIN_RAMP_UP_LABELS = 24  # ramp_up: at least 20 validation labels and 4 left to fine-tune
+# allocation="auto" with the default surrogate: the learning curve's smallest fit (a quarter of
+# the labels) must hold the surrogate's 5 inner folds
+MIN_LEARNING_CURVE_LABELS = 20
 
 
 def is_fitted(estimator) -> bool:

@@ -20,6 +20,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import n_rows
+
 __all__ = ["SurrogateClassifier", "SurrogateRegressor", "default_features"]
 
 ALPHAS = tuple(np.logspace(-1, 5, 13))
@@ -65,6 +67,13 @@ class _SurrogateBase(BaseEstimator):
         if fit:
             if not isinstance(self.inner_folds, numbers.Integral) or self.inner_folds < 2:
                 raise ValueError(f"inner_folds must be an integer >= 2; got {self.inner_folds!r}.")
+            n = n_rows(X)
+            if n < self.inner_folds:
+                raise ValueError(
+                    f"{type(self).__name__} fits its stacking weights by {self.inner_folds}-fold "
+                    f"cross-validation, so it needs at least {self.inner_folds} rows; got {n}. "
+                    "Label more rows, or lower inner_folds."
+                )
             self.feature_sets_ = self._feature_sets()
         blocks = {
             name: np.asarray(t.fit(X).transform(X) if fit else t.transform(X), dtype=np.float64)
