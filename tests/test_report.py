@@ -135,3 +135,123 @@ def test_html_without_matplotlib_names_the_fix(auto_fit, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"matplotlib.*pip install 'sklearn-llmrect\[plot\]'"):
         render_html(report)
+
+
+def _cheap_surrogate():
+    """A stacked surrogate over two cheap feature sets (columns of X) instead of LLM features."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sklearn_llmrect.rectify import SurrogateRegressor
+
+    return SurrogateRegressor(
+        [
+            ("strong", FunctionTransformer(lambda rows: np.asarray(rows)[:, :3])),
+            ("weak", FunctionTransformer(lambda rows: np.asarray(rows)[:, 6:])),
+        ],
+        inner_folds=3,
+    )
+
+
+def test_html_page_lists_the_surrogates_candidates_with_variance_and_weight(auto_fit):
+    X, y = _regression(n_labeled=200, n_unlabeled=400)
+    model = RectifiedRegressor(_cheap_surrogate(), method="cross", n_folds=3, random_state=0).fit(
+        X, y
+    )
+    report = estimate_report(model, y)
+    candidates = report["surrogate"]["candidates"]
+    assert set(candidates) == {"strong", "weak", "all"}
+    page = render_html(report)
+    section = page[page.index("<h2>The surrogate's candidates</h2>") :]
+    section = section[: section.index("</table>")]
+    for name, entry in candidates.items():
+        shown = name + (" (largest weight)" if name == report["surrogate"]["chosen"] else "")
+        cells = (
+            f"<td class='l'>{shown}</td><td>{entry['oof_residual_variance']:.4g}</td>"
+            f"<td>{entry['weight']:.3f}</td>"
+        )
+        assert cells in section
+    # the strong feature set explains more, so it has the smaller out-of-fold variance
+    assert (
+        candidates["strong"]["oof_residual_variance"] < candidates["weak"]["oof_residual_variance"]
+    )
+    # an estimator that is not a stacked surrogate shows no such section
+    ridge_model, ridge_y = auto_fit
+    assert "surrogate's candidates" not in render_html(estimate_report(ridge_model, ridge_y))
+
+
+def _covariate_frame(n=1200, n_labeled=300, seed=0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "noise": rng.normal(size=n),
+            "price": rng.normal(size=n),
+            "category": rng.choice(["a", "b", "c"], n),
+        }
+    )
+    y = (1.0 + 0.5 * frame["price"] + 0.4 * (frame["category"] == "b")).to_numpy()
+    y = y + rng.normal(size=n)
+    y[n_labeled:] = np.nan
+    return frame, y
+
+
+def test_regression_report_numbers_flags_table_and_page(tmp_path):
+    from sklearn_llmrect.inference import classical_ols
+    from sklearn_llmrect.reporting import classical_regression, format_regression, regression_report
+
+    frame, y = _covariate_frame()
+    # a model of pure noise, and half the labels spent fitting it: the rectified intervals are
+    # wider than the classical regression's on all 300 labels
+    model = RectifiedRegressor(
+        Ridge(), estimand="ols", covariates=["price", "category"], allocation=0.5, random_state=0
+    ).fit(frame, y)
+    report = regression_report(model, frame, y, title="t", context={"data": "synthetic"})
+    json.dumps(report, allow_nan=False)
+    names = ["intercept", "price", "category_b", "category_c"]
+    assert [row["coefficient"] for row in report["coefficients"]] == names
+    labelled = ~np.isnan(y)
+    design = model.covariate_encoder_.transform(frame)
+    classical = classical_ols(design[labelled], y[labelled])
+    for j, row in enumerate(report["coefficients"]):
+        assert row["classical_estimate"] == pytest.approx(classical.coefficients[j])
+        assert row["classical_ess"] == pytest.approx(300)
+        assert row["rectified_estimate"] == pytest.approx(model.estimate_[j])
+        assert (row["rectified_lower"], row["rectified_upper"]) == pytest.approx(
+            tuple(model.confidence_interval_[j])
+        )
+        assert row["rectified_ess_ratio"] == pytest.approx(model.effective_sample_size_[j] / 300)
+        wider = row["rectified_width"] > 1.01 * row["classical_width"]
+        assert row["wider_than_classical"] == wider
+    wider = [row["coefficient"] for row in report["coefficients"] if row["wider_than_classical"]]
+    assert wider  # 150 rectification labels against 300
+    (flag,) = [f for f in report["flags"] if f["kind"] == "wider"]
+    assert all(name in flag["message"] for name in wider)
+    assert "allocation=0.5 was given" in flag["message"] and "one lambda" in flag["message"]
+    assert report["split"]["n_finetune"] == 150 and report["surrogate"] is None
+    assert report["lambda"] == pytest.approx(model.lambda_)
+    np.testing.assert_allclose(
+        classical_regression(model, frame, y).coefficients, classical.coefficients
+    )
+
+    table = format_regression(report)
+    assert table.splitlines()[0].startswith("coefficient") and "! wider than classical" in table
+    assert "why: allocation=0.5 was given" in table and f"! {flag['message']}" in table
+    write_html(report, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert page.count("data:image/png;base64,") == 2  # the coefficient forest plot, residuals
+    assert "alt='coefficient forest plot'" in page and "Read this first" in page
+    for row in report["coefficients"]:
+        mark = " (! wider than classical)" if row["wider_than_classical"] else ""
+        assert f"<td class='l'>{row['coefficient']}{mark}</td>" in page
+    assert "ESS / n" in page and "<td class='l'>synthetic</td>" in page
+    write_json(report, tmp_path / "r.json")
+    assert json.loads((tmp_path / "r.json").read_text())["coefficients"] == report["coefficients"]
+
+
+def test_regression_report_refuses_a_mean_fit(auto_fit):
+    from sklearn_llmrect.reporting import regression_report
+
+    model, y = auto_fit
+    with pytest.raises(ValueError, match="estimand 'ols', 'logistic' or 'poisson'.*'mean'"):
+        regression_report(model, None, y)

@@ -115,7 +115,7 @@ def settings_from(args, task: str, prompt, endpoint=None):
 
 def run_and_report(args, frame, X, y, labeled, settings, *, title, context, truth=None, notes=()):
     """Shared by ``estimate`` and ``demo``: fit, print the table, write the outputs."""
-    from ..reporting import estimate_report, format_table, write_html, write_json
+    from ..reporting import estimate_report, format_table
     from ._estimate import endpoint_label, load_model, predictions_table, run_estimate, say
 
     check_design(settings, y, labeled)
@@ -144,14 +144,7 @@ def run_and_report(args, frame, X, y, labeled, settings, *, title, context, trut
             ) from None
         raise
     seconds["total"] = time.perf_counter() - started
-    notes = list(notes)
-    if cache is not None:
-        stats = cache.stats
-        notes.append(
-            f"cache {cache.location}: reused {stats['fits_loaded']} fitted models and "
-            f"{stats['predictions_loaded']} prediction sets; computed and stored "
-            f"{stats['fits_saved']} models and {stats['predictions_saved']} prediction sets."
-        )
+    notes = list(notes) + cache_notes(cache)
     if settings.endpoint:
         notes.append(_endpoint_note(rectified))
     context = dict(context, **{"seconds (this run)": round(seconds["total"], 1)})
@@ -165,19 +158,56 @@ def run_and_report(args, frame, X, y, labeled, settings, *, title, context, trut
         notes=notes,
         label=endpoint_label(settings) if settings.endpoint else None,
     )
-    report["split"]["reason"] = cli_words(report["split"]["reason"])
+    in_cli_words(report)
     if settings.endpoint:
         report["split"]["reason"] = (
             f"--endpoint: the endpoint's zero-shot labels are the predictions; nothing is "
             f"fine-tuned, and all {report['split']['n_rectify']:,} human labels rectify them."
         )
-    for flag in report["flags"]:  # the library's parameters, as this command's flags
-        flag["message"] = cli_words(flag["message"])
     print()
     print(format_table(report))
     for note in report["notes"]:
         print(note)
     print(f"done in {seconds['total']:.0f} s")
+    name = (
+        "endpoint"
+        if settings.endpoint
+        else {"fine-tune": "fine_tuned"}.get(settings.estimator, "default")
+    )
+    write_outputs(
+        args,
+        report,
+        lambda: predictions_table(frame, y, labeled, rectified, zero_shot, settings.task, name),
+    )
+    return report
+
+
+def cache_notes(cache) -> list[str]:
+    """The report's note on what the cache reused and stored (none with --no-cache)."""
+    if cache is None:
+        return []
+    stats = cache.stats
+    return [
+        f"cache {cache.location}: reused {stats['fits_loaded']} fitted models and "
+        f"{stats['predictions_loaded']} prediction sets; computed and stored "
+        f"{stats['fits_saved']} models and {stats['predictions_saved']} prediction sets."
+    ]
+
+
+def in_cli_words(report: dict) -> None:
+    """The library's parameter names in a report's reason and flags, as this command's flags."""
+    report["split"]["reason"] = cli_words(report["split"]["reason"])
+    for flag in report["flags"]:
+        flag["message"] = cli_words(flag["message"])
+
+
+def write_outputs(args, report: dict, predictions) -> None:
+    """``--json``, ``--report`` and ``--save-predictions`` of a run (a mean or a regression).
+
+    ``predictions`` is called for the table of ``--save-predictions`` only when it is asked for.
+    """
+    from ..reporting import write_html, write_json
+
     if args.json:
         write_json(report, args.json)
         print(f"wrote {args.json}")
@@ -185,15 +215,8 @@ def run_and_report(args, frame, X, y, labeled, settings, *, title, context, trut
         write_html(report, args.report)
         print(f"wrote {args.report}")
     if args.save_predictions:
-        name = (
-            "endpoint"
-            if settings.endpoint
-            else {"fine-tune": "fine_tuned"}.get(settings.estimator, "default")
-        )
-        table = predictions_table(frame, y, labeled, rectified, zero_shot, settings.task, name)
-        table.to_csv(args.save_predictions, index=False)
+        predictions().to_csv(args.save_predictions, index=False)
         print(f"wrote {args.save_predictions}")
-    return report
 
 
 def _cluster(args) -> contextlib.ExitStack:
@@ -232,6 +255,11 @@ def estimate(args) -> int:
     """The ``estimate`` command."""
     import numpy as np
 
+    if args.estimand is not None and not args.regress_on:
+        raise CLIError(
+            f"--estimand {args.estimand} is the regression of --regress-on COLUMNS; give the "
+            "covariate columns, or leave --estimand out for the mean."
+        )
     endpoint = check_options(args)
     frame = read_table(args.data, sep=parse_sep(args.sep), encoding=args.encoding)
     check_columns(frame, args.text, args.data, "--text")
@@ -318,30 +346,58 @@ def estimate(args) -> int:
 
 
 def _regress(args, frame, X, y, labeled, task, settings) -> int:
-    """``estimate --regress-on``: the coefficient table, and ``--json``."""
-    from ..reporting import write_json
-    from ..reporting._summary import _jsonable
-    from ._regress import covariate_columns, format_regression, run_regression
+    """``estimate --regress-on``: the coefficient table, ``--json``, ``--report`` and
+    ``--save-predictions``."""
+    from ..reporting import format_regression, regression_report
+    from ._estimate import predictions_table
+    from ._regress import covariate_columns, run_regression
 
     covariates = covariate_columns(args.regress_on, frame, args.text, args.data)
-    for flag in ("report", "save_predictions"):
-        if getattr(args, flag, None):
-            option = "--" + flag.replace("_", "-")
-            raise CLIError(f"{option} is not available with --regress-on yet; use --json.")
     if settings.endpoint or task != "regression":
         raise CLIError(
             "--regress-on needs numeric labels (0/1 for --estimand logistic, counts for "
             "poisson) and a local model, not --endpoint."
         )
+    estimand = args.estimand or "ols"
     check_design(settings, y, labeled)
     cache = open_cache(args)
+    started = time.perf_counter()
     with downloads_allowed(settings.allow_download):
-        report = run_regression(args, frame, X, y, labeled, settings, covariates, cache)
+        rectified, X_fit = run_regression(frame, X, y, settings, covariates, estimand, cache)
+    seconds = time.perf_counter() - started
+    name = data_name(args.data)
+    context = {
+        "data": name,
+        "text columns": ", ".join(args.text),
+        "label column": args.label,
+        "covariates (--regress-on)": ", ".join(covariates),
+        "estimand": estimand,
+        "estimator": args.estimator,
+        "allocation": args.allocation,
+        "method": args.method,
+        "seed": args.seed,
+        "seconds (this run)": round(seconds, 1),
+    }
+    file_name = "standard input" if name == "standard input" else Path(args.data).name
+    report = regression_report(
+        rectified,
+        X_fit,
+        y,
+        title=f"Regression of {args.label!r} on {', '.join(covariates)} in {file_name}",
+        context=context,
+        notes=cache_notes(cache),
+    )
+    in_cli_words(report)
     print()
     print(format_regression(report))
-    if args.json:
-        write_json(_jsonable(report), args.json)
-        print(f"wrote {args.json}")
+    for note in report["notes"]:
+        print(note)
+    print(f"done in {seconds:.0f} s")
+    write_outputs(
+        args,
+        report,
+        lambda: predictions_table(frame, y, labeled, rectified, None, task),
+    )
     return 0
 
 

@@ -320,9 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument(
         "--estimand",
         choices=["ols", "logistic", "poisson"],
-        default="ols",
+        default=None,
         help="the regression of --regress-on: ols, logistic (0/1 labels) or poisson (counts) "
-        "(default: %(default)s)",
+        "(default: ols)",
     )
     _add_reading_options(estimate)
     _add_run_options(estimate)

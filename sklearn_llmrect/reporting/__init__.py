@@ -12,10 +12,16 @@ report_flags
     What a reader must know (part of every report): an interval wider than the classical one
     and why that method was or was not the estimate, a fallback to the classical estimate, and
     fewer than 30 labels for the nominal coverage.
+regression_report, format_regression
+    The same for a rectified regression on covariates (``estimand="ols"``, ``"logistic"`` or
+    ``"poisson"``): the classical and rectified coefficients side by side, with interval, ESS
+    and ESS per label, the design, ``lambda``, the surrogate's candidates and flags
+    (:func:`coefficient_flags`: a rectified interval wider than the classical one).
 render_html, write_html
     The HTML page: a forest plot of the estimates, the scaling-law fit over the measured ramp-up
-    points, the width curve with the chosen split marked, and the residuals (needs matplotlib,
-    the ``plot`` extra).
+    points, the width curve with the chosen split marked, the stacked surrogate's candidates and
+    the residuals (needs matplotlib, the ``plot`` extra); for a regression report the
+    coefficient table and a forest plot of both intervals per coefficient.
 write_json
     The same numbers as JSON.
 
@@ -43,15 +49,20 @@ References
    inference", arXiv:2311.01453, 2023.
 """
 
-from ._flags import report_flags
+from ._flags import coefficient_flags, report_flags
 from ._html import render_html, write_html, write_json
 from ._plots import require_matplotlib
+from ._regression import classical_regression, format_regression, regression_report
 from ._summary import estimate_report, format_table, method_label, split_reason
 
 __all__ = [
+    "classical_regression",
+    "coefficient_flags",
     "estimate_report",
+    "format_regression",
     "format_table",
     "method_label",
+    "regression_report",
     "render_html",
     "report_flags",
     "require_matplotlib",

@@ -4,14 +4,15 @@ fallback to the classical estimate, and too few labels for the nominal coverage.
 
 Each flag is a dict ``{"kind", "label", "message"}`` with ``kind`` one of ``"wider"``,
 ``"fallback"`` and ``"coverage"``; rows of the estimates table wider than the classical interval
-get ``wider_than_classical = True``.
+get ``wider_than_classical = True``. :func:`coefficient_flags` does the same for a rectified
+regression, one coefficient at a time.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MIN_COVERAGE_LABELS", "WIDER_TOLERANCE", "report_flags"]
+__all__ = ["MIN_COVERAGE_LABELS", "WIDER_TOLERANCE", "coefficient_flags", "report_flags"]
 
 #: A row is flagged when its interval is wider than the classical one by more than this share.
 WIDER_TOLERANCE = 0.01
@@ -203,5 +204,74 @@ def report_flags(report: dict, rectified, y) -> list[dict]:
     return (
         _fallback_flags(rectified, final_label)
         + _wider_flags(report, rectified, y, final_label)
+        + _coverage_flags(rectified, y, final_label, float(report["confidence_level"]))
+    )
+
+
+def _wider_coefficient_flags(report: dict, rectified) -> list[dict]:
+    label = report["split"]["label"]
+    wider = []
+    for row in report["coefficients"]:
+        base, width = row["classical_width"], row["rectified_width"]
+        row["wider_than_classical"] = bool(
+            base is not None
+            and width is not None
+            and np.isfinite(width)
+            and width > base * (1 + WIDER_TOLERANCE)
+        )
+        if row["wider_than_classical"]:
+            wider.append(row)
+    if not wider:
+        return []
+    shown = ", ".join(
+        f"{row['coefficient']} ({row['rectified_width']:.4g} against {row['classical_width']:.4g})"
+        for row in wider
+    )
+    what = f"interval of {shown} is" if len(wider) == 1 else f"intervals of {shown} are"
+    design = getattr(rectified, "design_", None)
+    why = (
+        _why_final_is_wider(rectified)
+        if design is None
+        else f"the {design.pilot} chose {design.chosen}"
+    )
+    return [
+        {
+            "kind": "wider",
+            "label": label,
+            "message": (
+                f"{label}: the {what} wider than the classical regression's on the labels "
+                f"alone; it is the run's estimate because {why}. PPI++ "
+                f"tunes one lambda ({report['lambda']:.3g}) for the total variance of all the "
+                "coefficients, so a coefficient the predictions help little can come out wider: "
+                "read the classical interval for it, or label more rows."
+            ),
+        }
+    ]
+
+
+def coefficient_flags(report: dict, rectified, y) -> list[dict]:
+    """The flags of a regression report (and ``wider_than_classical`` on its coefficients).
+
+    Parameters
+    ----------
+    report : dict
+        The report being built by :func:`~sklearn_llmrect.reporting.regression_report` (its
+        ``coefficients`` rows get ``wider_than_classical``: the rectified interval is wider
+        than the classical one by more than :data:`WIDER_TOLERANCE`).
+    rectified : RectifiedRegressor or RectifiedClassifier
+        The fitted meta-estimator, with a regression ``estimand``.
+    y : array-like
+        The labels given to its ``fit``.
+
+    Returns
+    -------
+    list of dict
+        ``{"kind": "wider" | "fallback" | "coverage", "label": str, "message": str}``, as
+        :func:`report_flags` gives for a mean.
+    """
+    final_label = report["split"]["label"]
+    return (
+        _fallback_flags(rectified, final_label)
+        + _wider_coefficient_flags(report, rectified)
         + _coverage_flags(rectified, y, final_label, float(report["confidence_level"]))
     )

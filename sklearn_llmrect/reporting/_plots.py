@@ -23,14 +23,14 @@ def require_matplotlib(what: str = "the HTML report") -> None:
         ) from None
 
 
-def _figure(width=7.0, height=3.6, ncols=1):
+def _figure(width=7.0, height=3.6, ncols=1, nrows=1):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height), dpi=110, layout="constrained")
     FigureCanvasAgg(figure)
-    axes = figure.subplots(1, ncols)
-    return figure, axes
+    axes = figure.subplots(nrows, ncols, squeeze=False)
+    return figure, axes[0, 0] if nrows == ncols == 1 else axes.ravel()
 
 
 def _png(figure) -> bytes:
@@ -68,6 +68,35 @@ def forest_plot(report: dict) -> bytes:
     level = 100 * report["confidence_level"]
     ax.set_xlabel(f"estimate with {level:g}% confidence interval")
     ax.grid(axis="x", alpha=0.3)
+    return _png(figure)
+
+
+def coefficient_forest_plot(report: dict) -> bytes:
+    """A regression report's classical and rectified interval of each coefficient: one panel
+    per coefficient (each on its own scale, zero marked when in range)."""
+    rows = report["coefficients"]
+    figure, axes = _figure(height=0.5 + 0.8 * len(rows), nrows=len(rows))
+    axes = np.atleast_1d(axes)
+    level = 100 * report["confidence_level"]
+    for ax, row in zip(axes, rows, strict=True):
+        for i, prefix in enumerate(("classical", "rectified")):
+            lo, hi, est = (row[f"{prefix}_{k}"] for k in ("lower", "upper", "estimate"))
+            color = _COLORS[i]
+            if lo is not None and hi is not None:
+                ax.plot([lo, hi], [i, i], color=color, linewidth=2.5, solid_capstyle="butt")
+            if est is not None:
+                ax.plot(est, i, "o", color=color, markersize=6)
+        ends = [row[f"{p}_{k}"] for p in ("classical", "rectified") for k in ("lower", "upper")]
+        ends = [v for v in ends if v is not None]
+        if ends and min(ends) <= 0 <= max(ends):
+            ax.axvline(0, color="grey", linewidth=0.8, linestyle=":")
+        mark = "  (! wider)" if row.get("wider_than_classical") else ""
+        ax.set_yticks([0, 1], ["classical", "rectified"], fontsize=8)
+        ax.set_ylim(1.6, -0.6)
+        ax.set_ylabel(row["coefficient"] + mark, rotation=0, ha="right", va="center", fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1].set_xlabel(f"coefficient with {level:g}% confidence interval")
     return _png(figure)
 
 

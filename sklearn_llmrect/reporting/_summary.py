@@ -141,7 +141,27 @@ def split_reason(rectified) -> str:
     return text + f"; stopped at s = {r.n_finetune_} ({ramp.stop_reason})."
 
 
-def _design(rectified) -> dict | None:
+def split_summary(rectified, label: str) -> dict:
+    """The ``split`` entry of a report: the label counts of each role, the options that chose
+    them, the fit's own row name ``label`` and :func:`split_reason`."""
+    r = rectified
+    return {
+        "n_labeled": r.n_labeled_,
+        "n_labeled_used": r.n_labeled_used_,
+        "n_finetune": r.n_finetune_,
+        "n_validation": r.n_validation_,
+        "n_rectify": r.n_rectify_,
+        "n_unlabeled": r.n_unlabeled_,
+        "allocation": r.allocation,
+        "method": r.method,
+        "label": label,
+        "reason": split_reason(r),
+    }
+
+
+def design_summary(rectified) -> dict | None:
+    """The ``design`` entry of a report: the design chosen, by which pilot, the predicted
+    standard error of each candidate and the realised one (None when no design was compared)."""
     design = getattr(rectified, "design_", None)
     if design is None:
         return None
@@ -319,18 +339,7 @@ def estimate_report(
         "context": dict(context or {}),
         "truth": truth,
         "estimates": estimates,
-        "split": {
-            "n_labeled": r.n_labeled_,
-            "n_labeled_used": r.n_labeled_used_,
-            "n_finetune": r.n_finetune_,
-            "n_validation": r.n_validation_,
-            "n_rectify": r.n_rectify_,
-            "n_unlabeled": r.n_unlabeled_,
-            "allocation": r.allocation,
-            "method": r.method,
-            "label": final_label,
-            "reason": split_reason(r),
-        },
+        "split": split_summary(r, final_label),
         "ramp_up": None
         if ramp is None
         else {
@@ -343,7 +352,7 @@ def estimate_report(
         "scaling_law": None
         if law is None
         else {"a": law.a_, "alpha": law.alpha_, "b": law.b_, "r2": law.r2_, "var_y": law.var_y_},
-        "design": _design(r),
+        "design": design_summary(r),
         "surrogate": surrogate_candidates(r),
         "width_curve": _width_curve(r, z),
         "residuals": _residuals(r, y),
@@ -398,6 +407,17 @@ def format_table(report: dict) -> str:
             f"design: {design['chosen']}; predicted stderr {predicted}; realised "
             f"{_num(design['realised_stderr'])}"
         )
+    lines += _surrogate_and_flags(report)
+    truth = report.get("truth")
+    if truth is not None:
+        shown = _num(truth) if not isinstance(truth, list) else ", ".join(map(_num, truth))
+        lines.append(f"truth (known here): {shown}")
+    return "\n".join(lines)
+
+
+def _surrogate_and_flags(report: dict) -> list[str]:
+    """The text lines of a report's stacked-surrogate candidates and of its flags."""
+    lines = []
     surrogate = report.get("surrogate")
     if surrogate:
         parts = ", ".join(
@@ -406,13 +426,8 @@ def format_table(report: dict) -> str:
             for name, entry in surrogate["candidates"].items()
         )
         lines.append(f"surrogate: stacked heads over {parts}")
-    for flag in report.get("flags", []):
-        lines.append(f"! {flag['message']}")
-    truth = report.get("truth")
-    if truth is not None:
-        shown = _num(truth) if not isinstance(truth, list) else ", ".join(map(_num, truth))
-        lines.append(f"truth (known here): {shown}")
-    return "\n".join(lines)
+    lines += [f"! {flag['message']}" for flag in report.get("flags", [])]
+    return lines
 
 
 def _num(value) -> str:
