@@ -1,9 +1,22 @@
-"""What the benchmarks share: their data (``load_dataset``), their replication loop
-(``replicate``: serial, or on any joblib backend such as a Dask cluster), and what every
-benchmark records about its run: the command, the time and the machine."""
+"""What the benchmarks share.
+
+* Their data: ``load_dataset`` (the package's loaders, or ``benchmarks/data/`` for the datasets
+  without an open licence).
+* Their replication loop: ``replicate`` (serial, or on any joblib backend such as a Dask cluster).
+* How they run: the flags that mean the same in every script that takes them (``add_flags``:
+  ``--out``, ``--threads``, ``--jobs``, ``--report-only``) and ``limit_threads``.
+* What every benchmark records about its run: the command, the time and the machine
+  (``command_line``, ``utc_timestamp``, ``machine``, ``load_average``), and what a
+  ``--report-only`` rewrite keeps of the run that computed the results (``keep_measured``).
+* How they write their results: ``<out>/<stem>.json``, ``.md`` and ``.png`` (``write_results``,
+  ``read_results``), the figure on matplotlib's file backend (``pyplot``, ``save_figure``).
+
+The scripts import it as ``import _common`` (their folder is on ``sys.path`` when run).
+"""
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import os
@@ -15,8 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
+ROOT = Path(__file__).resolve().parents[1]
 # Data without an open licence: kept in the repository beside the benchmarks, not in the wheel.
-DATA = Path(__file__).resolve().parent / "data"
+DATA = ROOT / "benchmarks" / "data"
+RESULTS = ROOT / "benchmarks" / "results"  # the committed results
+CACHE = ROOT / "benchmarks" / "cache"  # what a rerun resumes from (not committed)
 HEADLINE_COLUMNS = {
     "up": "Price Direction Up",
     "down": "Price Direction Down",
@@ -150,3 +166,88 @@ def machine(*, threads: int | None = None, load_average_at_start: float | None =
         "load_average_at_start": load_average_at_start,
         "threads": threads,
     }
+
+
+# -- how a benchmark runs --------------------------------------------------------------------------
+FLAGS = {
+    "--out": {
+        "type": Path,
+        "default": RESULTS,
+        "help": "results folder (default: benchmarks/results)",
+    },
+    "--threads": {"type": int, "default": 1, "help": "torch / BLAS threads"},
+    "--jobs": {"type": int, "default": 2, "help": "joblib workers for the replications"},
+    "--report-only": {
+        "action": "store_true",
+        "help": "rewrite the Markdown and PNG from the saved results, run nothing",
+    },
+}
+
+
+def add_flags(parser: argparse.ArgumentParser, *flags: str, **changes: dict) -> None:
+    """Add the ``FLAGS`` that mean the same in every benchmark taking them, in the given order;
+    ``changes`` maps a flag's name (``out``, ``report_only``) to keyword arguments that differ,
+    e.g. ``out={"default": None}``."""
+    for flag in flags:
+        parser.add_argument(flag, **{**FLAGS[flag], **changes.get(flag[2:].replace("-", "_"), {})})
+
+
+def limit_threads(threads: int, *, blas: bool = True) -> None:
+    """Run torch on ``threads`` threads (and the BLAS / OpenMP pools too, with ``blas``), with the
+    Hugging Face hub offline unless the environment says otherwise."""
+    import torch
+
+    torch.set_num_threads(threads)
+    if blas:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+# -- what it writes --------------------------------------------------------------------------------
+def write_json(path: Path, payload, *, indent: int = 2, end: str = "", **dumps) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=indent, **dumps) + end)
+
+
+def write_results(out: Path, stem: str, payload, markdown: str, plot, **json_options) -> None:
+    """A benchmark's results: ``<out>/<stem>.json`` (``payload``; left as it is when ``None``,
+    as in a rewrite from that file), ``<stem>.md`` (the text ``markdown``) and ``<stem>.png``
+    (``plot(path)`` draws it). ``json_options`` go to ``write_json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    if payload is not None:
+        write_json(out / f"{stem}.json", payload, **json_options)
+    (out / f"{stem}.md").write_text(markdown)
+    plot(out / f"{stem}.png")
+
+
+def read_results(out: Path, stem: str) -> dict:
+    """The saved ``<out>/<stem>.json``, for a ``--report-only`` rewrite of its table and plot."""
+    return json.loads((out / f"{stem}.json").read_text())
+
+
+def keep_measured(payload: dict, previous: Path, keys) -> None:
+    """For a ``--report-only`` rewrite: the ``keys`` of ``payload`` (the command, the date, the
+    machine, ...) take the values that the invocation which computed the results recorded in
+    ``previous``, where it exists and has them."""
+    if previous.exists():
+        carried = json.loads(previous.read_text())
+        payload.update({key: carried[key] for key in keys if key in carried})
+
+
+def pyplot():
+    """``matplotlib.pyplot`` on the Agg backend: the figures go to files only."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(figure, path: Path, *, dpi: int = 120) -> None:
+    """Lay the figure out, write it to ``path`` and close it."""
+    figure.tight_layout()
+    figure.savefig(path, dpi=dpi)
+    pyplot().close(figure)

@@ -52,19 +52,17 @@ Results: ``benchmarks/results/efficiency.{json,md,png}``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import os
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / "cache" / "efficiency"
-OUT = ROOT / "benchmarks" / "results"
+ROOT = _common.ROOT
+CACHE = _common.CACHE / "efficiency"
 sys.path.insert(0, str(ROOT))
 
 PAPER = {
@@ -321,9 +319,11 @@ def main(argv=None):
     )
     parser.add_argument("--n-examples", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=1)
+    _common.add_flags(parser, "--threads")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--report-only", action="store_true")
+    _common.add_flags(
+        parser, "--report-only", report_only={"help": "rewrite the results from the cache"}
+    )
     args = parser.parse_args(argv)
     if args.tasks == ["all"]:
         args.tasks = list(TASKS)
@@ -339,12 +339,7 @@ def main(argv=None):
         )
         args.max_length, args.tag = 64, "quick"
 
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(args.threads)
-    threadpool_limits(args.threads)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    _common.limit_threads(args.threads)
     # long prompts are cut to --max-length on purpose (PubMedQA, MedQA); one line says so here
     warnings.filterwarnings("ignore", message=".*longer than max_length.*")
     print(f"prompts longer than {args.max_length} tokens are cut (their end is kept)", flush=True)
@@ -398,16 +393,12 @@ def main(argv=None):
         "analysis": analyse(results),
     }
     tag = "" if args.tag == "full" else "-quick"
-    out = OUT if args.tag == "full" else CACHE / "quick"
-    out.mkdir(parents=True, exist_ok=True)
-    previous = out / f"efficiency{tag}.json"
-    if args.report_only and previous.exists():
-        carried = json.loads(previous.read_text())
-        for key in ("command", "date", "machine", "seconds_this_invocation"):
-            payload[key] = carried.get(key, payload[key])
-    (out / f"efficiency{tag}.json").write_text(json.dumps(payload, indent=2))
-    (out / f"efficiency{tag}.md").write_text(markdown(payload))
-    plot(payload, out / f"efficiency{tag}.png")
+    out = _common.RESULTS if args.tag == "full" else CACHE / "quick"
+    if args.report_only:  # keep what the computing invocation measured
+        measured = ("command", "date", "machine", "seconds_this_invocation")
+        _common.keep_measured(payload, out / f"efficiency{tag}.json", measured)
+    drawn = functools.partial(plot, payload)
+    _common.write_results(out, f"efficiency{tag}", payload, markdown(payload), drawn)
     print(
         f"wrote {out}/efficiency{tag}.{{json,md,png}} "
         f"({payload['seconds_this_invocation'] / 60:.1f} min)"
@@ -545,11 +536,7 @@ def conclusions(payload):
 
 
 def plot(payload, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _common.pyplot()
     results, analysis = payload["results"], payload["analysis"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     ax = axes[0]
@@ -601,8 +588,7 @@ def plot(payload, path):
     ax.set_ylabel("normalised score (running max)")
     ax.set_title("Normalised learning curves (area = AUC)")
     ax.legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    _common.save_figure(fig, path)
 
 
 if __name__ == "__main__":

@@ -54,13 +54,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
 import platform
 import time
 import warnings
-from pathlib import Path
 
 import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
@@ -69,8 +69,7 @@ from sklearn_llmrect.inference import classical_mean, crossfit_ppi_mean, ppi_mea
 from sklearn_llmrect.rectify.allocation import ScalingLaw
 from sklearn_llmrect.rectify.rampup import default_ramp_sizes, rectification_pays
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / "cache" / "rectify"
+CACHE = _common.CACHE / "rectify"
 BUDGETS = (200, 500, 1000)
 CONFIDENCE = 0.95
 TARGETS = {
@@ -494,7 +493,7 @@ def summarise(dataset) -> list[dict]:
 
 
 # -- output ------------------------------------------------------------------------------------
-def write_markdown(summary, datasets, meta, path):
+def markdown(summary, datasets, meta) -> str:
     lines = [
         "# Fine-tune then rectify on real ratings",
         "",
@@ -532,7 +531,7 @@ def write_markdown(summary, datasets, meta, path):
             f"- {d['name']}: {d['rows']} rows, truth {d['truth']:.4f}; pool {d['pool']} "
             f"rows, pool mean {d['pool_mean']:.4f}."
         )
-    path.write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def check_targets(summary, args) -> list[str]:
@@ -575,11 +574,7 @@ def check_targets(summary, args) -> list[str]:
 
 
 def plot(summary, datasets, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _common.pyplot()
     names = [d["name"] for d in datasets]
     fig, axes = plt.subplots(2, len(names), figsize=(4.2 * len(names), 7.5), squeeze=False)
     for col, name in enumerate(names):
@@ -637,8 +632,7 @@ def plot(summary, datasets, path):
         ax.set_ylabel("residual variance Var(Y - f_s(X))")
         ax.set_title(f"{name}: scaling law (variance loss)")
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    _common.save_figure(fig, path, dpi=110)
 
 
 def main(argv=None):
@@ -653,18 +647,16 @@ def main(argv=None):
     parser.add_argument("--cross-blocks", type=int, default=5)
     parser.add_argument("--no-zero-shot", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    _common.add_flags(parser, "--out")
     parser.add_argument("--quick", action="store_true", help="one dataset, small pool, smoke run")
-    parser.add_argument(
-        "--report-only", action="store_true", help="rewrite the Markdown and PNG from the JSON"
-    )
+    _common.add_flags(parser, "--report-only")
     args = parser.parse_args(argv)
     if args.report_only:
-        saved = json.loads((args.out / "finetune_split.json").read_text())
-        write_markdown(
-            saved["summary"], saved["datasets"], saved["meta"], args.out / "finetune_split.md"
-        )
-        plot(saved["summary"], saved["datasets"], args.out / "finetune_split.png")
+        saved = _common.read_results(args.out, "finetune_split")
+        summary, datasets = saved["summary"], saved["datasets"]
+        text = markdown(summary, datasets, saved["meta"])
+        drawn = functools.partial(plot, summary, datasets)
+        _common.write_results(args.out, "finetune_split", None, text, drawn)
         return
     if args.quick:
         args.datasets, args.budgets, args.pool = args.datasets[:1], [200], 600
@@ -687,15 +679,17 @@ def main(argv=None):
         "grid": datasets[0]["grid"] if datasets else [],
     }
     meta["targets"] = check_targets(summary, args)
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = "finetune_split_quick" if args.quick else "finetune_split"
     for dataset in datasets:
         dataset.pop("records")
-    (args.out / f"{stem}.json").write_text(
-        json.dumps({"meta": meta, "datasets": datasets, "summary": summary}, indent=1)
+    _common.write_results(
+        args.out,
+        stem,
+        {"meta": meta, "datasets": datasets, "summary": summary},
+        markdown(summary, datasets, meta),
+        functools.partial(plot, summary, datasets),
+        indent=1,
     )
-    write_markdown(summary, datasets, meta, args.out / f"{stem}.md")
-    plot(summary, datasets, args.out / f"{stem}.png")
     print("\n".join(meta["targets"]))
     print((args.out / f"{stem}.md").read_text())
 

@@ -25,17 +25,14 @@ Results: ``benchmarks/results/head_learning_rate.{json,md,png}``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import os
 import time
-from pathlib import Path
 
 import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / "cache" / "head_learning_rate" / "runs.jsonl"
-OUT = ROOT / "benchmarks" / "results"
+CACHE = _common.CACHE / "head_learning_rate" / "runs.jsonl"
 GRID = [  # (learning_rate, head_learning_rate)
     (5e-4, 5e-4),
     (5e-4, 3e-3),
@@ -106,14 +103,9 @@ def load_cache() -> dict:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="torch / BLAS threads")
-    parser.add_argument("--out", type=Path, default=OUT)
+    _common.add_flags(parser, "--threads", "--out", threads={"help": "torch threads"})
     args = parser.parse_args(argv)
-
-    import torch
-
-    torch.set_num_threads(args.threads)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    _common.limit_threads(args.threads, blas=False)
     load_average = _common.load_average()
     started = time.perf_counter()
     cache = load_cache()
@@ -169,10 +161,8 @@ def report(cache, args, load_average, seconds):
         },
         "results": rows,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "head_learning_rate.json").write_text(json.dumps(payload, indent=2))
-    (args.out / "head_learning_rate.md").write_text(markdown(payload))
-    plot(payload, args.out / "head_learning_rate.png")
+    drawn = functools.partial(plot, payload)
+    _common.write_results(args.out, "head_learning_rate", payload, markdown(payload), drawn)
     print(f"wrote {args.out}/head_learning_rate.{{json,md,png}}")
 
 
@@ -205,11 +195,7 @@ def markdown(payload) -> str:
 
 
 def plot(payload, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _common.pyplot()
     fig, axes = plt.subplots(1, len(TASKS), figsize=(12, 4.5))
     for ax, (task, (metric, better)) in zip(axes, TASKS.items(), strict=True):
         rows = [r for r in payload["results"] if r["task"] == task]
@@ -220,8 +206,7 @@ def plot(payload, path):
         ax.set_xlabel("learning_rate (top) / head_learning_rate (bottom)")
         ax.set_ylabel(f"{metric} ({better} is better)")
         ax.set_title(task)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    _common.save_figure(fig, path)
 
 
 if __name__ == "__main__":

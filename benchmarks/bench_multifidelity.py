@@ -58,9 +58,9 @@ Results: ``benchmarks/results/multifidelity.{json,md,png}``.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -68,9 +68,8 @@ from pathlib import Path
 import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / "cache" / "multifidelity"
-OUT = ROOT / "benchmarks" / "results"
+ROOT = _common.ROOT
+CACHE = _common.CACHE / "multifidelity"
 sys.path.insert(0, str(ROOT))
 
 DATASETS = {
@@ -448,7 +447,7 @@ def main(argv=None):  # noqa: C901 - one linear script
     )
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--k", type=int, default=2, help="retrieved examples per LLM prompt")
-    parser.add_argument("--threads", type=int, default=1, help="torch / BLAS threads")
+    _common.add_flags(parser, "--threads")
     parser.add_argument("--sweep", nargs="+", type=float, default=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
     parser.add_argument("--no-ablations", action="store_true")
     parser.add_argument(
@@ -463,23 +462,20 @@ def main(argv=None):  # noqa: C901 - one linear script
         default=None,
         help="run only these conditions ('human' for the three human baselines)",
     )
-    parser.add_argument(
-        "--report-only", action="store_true", help="rewrite the results from the cache, run nothing"
+    _common.add_flags(
+        parser,
+        "--report-only",
+        "--out",
+        report_only={"help": "rewrite the results from the cache, run nothing"},
+        out={"default": None, "help": "default benchmarks/results; --quick: the cache"},
     )
-    parser.add_argument("--out", type=Path, default=None, help="default benchmarks/results")
     args = parser.parse_args(argv)
-
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(args.threads)
-    threadpool_limits(args.threads)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    _common.limit_threads(args.threads)
 
     seeds = [0] if args.quick else list(range(args.seeds))
     tag = ("quick" if args.quick else "full") + ("" if args.student == "logreg" else "-llm-student")
     if args.out is None:  # a smoke run never overwrites the committed results
-        args.out = CACHE / "quick" if args.quick else OUT
+        args.out = CACHE / "quick" if args.quick else _common.RESULTS
     results = JsonCache(CACHE / f"results-{tag}.jsonl")
     started_all = time.perf_counter()
     load_average = _common.load_average()
@@ -551,15 +547,7 @@ def main_conditions(name, quick=False):
 
 
 def report(results, args, seeds, timings, llm_stats, load_average, seconds, tag):
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
     suffix = {"full": "", "quick": "-quick"}.get(tag, "-" + tag.replace("full-", ""))
-    command = _common.command_line()
-    previous = out / f"multifidelity{suffix}.json"
-    carried = {}
-    if args.report_only and previous.exists():  # keep what the computing invocation measured
-        carried = json.loads(previous.read_text())
-        command = carried["command"]
     ablations = ["imfl-sim-0.8"] + [
         f"ablation-{a}"
         for a in (
@@ -577,7 +565,7 @@ def report(results, args, seeds, timings, llm_stats, load_average, seconds, tag)
         table[name] = {c: summarise(results, name, c, seeds) for c in conditions}
     payload = {
         "question": "Does IMFL (n human + 4n LLM labels) beat 3n random human labels?",
-        "command": command,
+        "command": _common.command_line(),
         "date": _common.utc_timestamp(),
         "machine": _common.machine(threads=args.threads, load_average_at_start=load_average),
         "setup": {
@@ -607,13 +595,13 @@ def report(results, args, seeds, timings, llm_stats, load_average, seconds, tag)
             name: _claim(table[name], human_sizes(name, args.quick)[1]) for name in args.datasets
         },
     }
-    for key in ("date", "machine", "seconds_this_invocation", "timings", "llm_stats"):
-        if key in carried:
-            payload[key] = carried[key]
-    (out / f"multifidelity{suffix}.json").write_text(json.dumps(payload, indent=2))
-    (out / f"multifidelity{suffix}.md").write_text(markdown(payload, ablations, sweep))
-    plot(payload, sweep, out / f"multifidelity{suffix}.png")
-    print(f"wrote {out}/multifidelity{suffix}.{{json,md,png}} ({seconds / 60:.1f} min)")
+    if args.report_only:  # keep what the computing invocation measured
+        measured = ("command", "date", "machine", "seconds_this_invocation", "timings", "llm_stats")
+        _common.keep_measured(payload, args.out / f"multifidelity{suffix}.json", measured)
+    text = markdown(payload, ablations, sweep)
+    drawn = functools.partial(plot, payload, sweep)
+    _common.write_results(args.out, f"multifidelity{suffix}", payload, text, drawn)
+    print(f"wrote {args.out}/multifidelity{suffix}.{{json,md,png}} ({seconds / 60:.1f} min)")
 
 
 def _claim(rows, n_human_3x):
@@ -745,11 +733,7 @@ def markdown(payload, ablations, sweep):
 
 
 def plot(payload, sweep, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _common.pyplot()
     names = list(payload["results"])
     fig, axes = plt.subplots(2, len(names), figsize=(6 * len(names), 8), squeeze=False)
     for column, name in enumerate(names):
@@ -804,8 +788,7 @@ def plot(payload, sweep, path):
         ax.set_xlabel("LLM label accuracy")
         ax.set_ylabel("macro-F1 (test)")
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    _common.save_figure(fig, path)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
+import functools
 import subprocess
 import sys
 import time
@@ -44,8 +44,7 @@ import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 from joblib import Parallel, delayed
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / "cache" / "features"
+CACHE = _common.CACHE / "features"
 REGRESSION = ("vader_movie", "vader_amazon", "emobank", "politeness")
 CLASSIFICATION = ("fpb",)
 METHODS = ("classical", "ridge baseline", "default")
@@ -224,7 +223,7 @@ def _finite_pool_coverage(n: int, pool: int, level: float = 0.95) -> float:
     return float(2 * norm.cdf(z / np.sqrt(1 - n / pool)) - 1)
 
 
-def write_markdown(results: list[dict], meta: dict, path: Path) -> None:
+def markdown(results: list[dict], meta: dict) -> str:
     lines = [
         "# Does the default pay? `RectifiedRegressor()` vs the ridge baseline",
         "",
@@ -280,7 +279,7 @@ def write_markdown(results: list[dict], meta: dict, path: Path) -> None:
         *[f"- {line}" for line in meta["targets"]],
         "",
     ]
-    path.write_text("\n".join(lines))
+    return "\n".join(lines)
 
 
 def check_targets(results: list[dict], meta: dict) -> list[str]:
@@ -330,11 +329,7 @@ def check_targets(results: list[dict], meta: dict) -> list[str]:
 
 
 def plot(results: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _common.pyplot()
     bars = []
     for r in results:
         for j, label in enumerate(r["classes"] or [None]):
@@ -358,9 +353,7 @@ def plot(results: list[dict], path: Path) -> None:
     ax.set_ylabel("effective sample size / n")
     ax.set_title(f"n = {results[0]['n']} labels, pool {results[0]['pool']}: ESS vs classical")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _common.save_figure(fig, path)
 
 
 def main(argv=None) -> int:
@@ -369,20 +362,20 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--pool", type=int, default=3000)
     parser.add_argument("--replications", type=int, default=200)
-    parser.add_argument("--jobs", type=int, default=2)
+    _common.add_flags(parser, "--jobs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start subprocess")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    _common.add_flags(parser, "--out")
     parser.add_argument("--quick", action="store_true", help="one dataset, 10 replications")
-    parser.add_argument("--report-only", action="store_true")
+    _common.add_flags(parser, "--report-only")
     args = parser.parse_args(argv)
     stem = "rectify_quick" if args.quick else "rectify"
     if args.quick:
         args.datasets, args.replications, args.pool, args.n = ["vader_movie"], 10, 1000, 200
     if args.report_only:
-        saved = json.loads((args.out / f"{stem}.json").read_text())
-        write_markdown(saved["results"], saved["meta"], args.out / f"{stem}.md")
-        plot(saved["results"], args.out / f"{stem}.png")
+        saved = _common.read_results(args.out, stem)
+        text = markdown(saved["results"], saved["meta"])
+        _common.write_results(args.out, stem, None, text, functools.partial(plot, saved["results"]))
         return 0
     load = _common.load_average()
     started = time.perf_counter()
@@ -395,10 +388,14 @@ def main(argv=None) -> int:
         "cold_seconds": float("nan") if args.no_cold else cold_seconds(),
     }
     meta["targets"] = check_targets(results, meta)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{stem}.json").write_text(json.dumps({"results": results, "meta": meta}, indent=1))
-    write_markdown(results, meta, args.out / f"{stem}.md")
-    plot(results, args.out / f"{stem}.png")
+    _common.write_results(
+        args.out,
+        stem,
+        {"results": results, "meta": meta},
+        markdown(results, meta),
+        functools.partial(plot, results),
+        indent=1,
+    )
     print("\n".join(meta["targets"]))
     return 0
 

@@ -44,7 +44,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
+import functools
 import re
 import sys
 import time
@@ -54,8 +54,7 @@ import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 from joblib import Parallel, delayed
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / "cache" / "features"
+CACHE = _common.CACHE / "features"
 DATASETS = ("politeness", "emobank")
 METHODS = ("classical", "ridge baseline", "default")
 EMOBANK_SOURCES = 450  # sentences a source needs for a level of its own
@@ -251,7 +250,7 @@ def run_dataset(name: str, args) -> dict:
     }
 
 
-def write_markdown(results: list[dict], meta: dict, path: Path) -> None:
+def markdown(results: list[dict], meta: dict) -> str:
     first = results[0]
     lines = [
         "# Rectified regression coefficients: classical OLS vs the default vs a ridge cross-fit",
@@ -309,7 +308,7 @@ def write_markdown(results: list[dict], meta: dict, path: Path) -> None:
             "",
         ]
     lines += ["## Summary", "", *[f"- {line}" for line in meta["summary"]], ""]
-    path.write_text("\n".join(lines))
+    return "\n".join(lines)
 
 
 def summarise(results: list[dict]) -> list[str]:
@@ -332,11 +331,7 @@ def summarise(results: list[dict]) -> list[str]:
 
 
 def plot(results: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _common.pyplot()
     heights = [len(r["coefficients"]) for r in results]
     fig, axes = plt.subplots(
         1, len(results), figsize=(6 * len(results), 0.55 * max(heights) + 1.8), squeeze=False
@@ -358,9 +353,7 @@ def plot(results: list[dict], path: Path) -> None:
         ax.set_xlabel("effective sample size / n  (variance over replications)")
         ax.set_title(f"{r['dataset']}: n = {r['n']}, {r['replications']} replications", fontsize=9)
         ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _common.save_figure(fig, path)
 
 
 def main(argv=None) -> int:
@@ -368,18 +361,17 @@ def main(argv=None) -> int:
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--replications", type=int, default=60)
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    _common.add_flags(parser, "--jobs", "--out")
     parser.add_argument("--quick", action="store_true", help="one dataset, 6 replications")
-    parser.add_argument("--report-only", action="store_true")
+    _common.add_flags(parser, "--report-only")
     args = parser.parse_args(argv)
     stem = "regression_quick" if args.quick else "regression"
     if args.quick:
         args.datasets, args.replications = ["emobank"], 6
     if args.report_only:
-        saved = json.loads((args.out / f"{stem}.json").read_text())
-        write_markdown(saved["results"], saved["meta"], args.out / f"{stem}.md")
-        plot(saved["results"], args.out / f"{stem}.png")
+        saved = _common.read_results(args.out, stem)
+        text = markdown(saved["results"], saved["meta"])
+        _common.write_results(args.out, stem, None, text, functools.partial(plot, saved["results"]))
         return 0
     load_average = _common.load_average()
     started = time.perf_counter()
@@ -391,10 +383,14 @@ def main(argv=None) -> int:
         "seconds": time.perf_counter() - started,
     }
     meta["summary"] = summarise(results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{stem}.json").write_text(json.dumps({"results": results, "meta": meta}, indent=1))
-    write_markdown(results, meta, args.out / f"{stem}.md")
-    plot(results, args.out / f"{stem}.png")
+    _common.write_results(
+        args.out,
+        stem,
+        {"results": results, "meta": meta},
+        markdown(results, meta),
+        functools.partial(plot, results),
+        indent=1,
+    )
     print("\n".join(meta["summary"]))
     return 0
 

@@ -46,20 +46,18 @@ Results: ``benchmarks/results/revision.{json,md,png}``.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
-import os
 import sys
 import time
-from pathlib import Path
 
 import _common  # benchmarks/_common.py: this script's folder is on sys.path
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / "cache" / "revision"
-MF_CACHE = ROOT / "benchmarks" / "cache" / "multifidelity"
-OUT = ROOT / "benchmarks" / "results"
+ROOT = _common.ROOT
+CACHE = _common.CACHE / "revision"
+MF_CACHE = _common.CACHE / "multifidelity"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -229,22 +227,21 @@ def main(argv=None):
     parser.add_argument("--sim-accuracy", type=float, default=0.9)
     parser.add_argument("--threshold", type=float, default=0.2)
     parser.add_argument("--n-test", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--report-only", action="store_true")
-    parser.add_argument("--out", type=Path, default=None)
+    _common.add_flags(
+        parser,
+        "--threads",
+        "--report-only",
+        "--out",
+        report_only={"help": "rewrite the results from the cache, run nothing"},
+        out={"default": None, "help": "default benchmarks/results; --quick: the cache"},
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds, args.n_teacher, args.n_audit, args.budget, args.n_test = 1, 200, 40, 60, 200
     tag = "quick" if args.quick else "full"
     if args.out is None:
-        args.out = CACHE / "quick" if args.quick else OUT
-
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(args.threads)
-    threadpool_limits(args.threads)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        args.out = CACHE / "quick" if args.quick else _common.RESULTS
+    _common.limit_threads(args.threads)
     config = {k: getattr(args, k) for k in ("n_teacher", "n_audit", "budget", "sim_accuracy")}
     config.update(threshold=args.threshold, n_test=args.n_test, student=STUDENT)
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
@@ -288,8 +285,6 @@ def summarise(values, metric):
 
 
 def report(results, teachers, args, config, seconds, load_average, tag):
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
     seeds = list(range(args.seeds))
     table, categories = {}, {}
     for setting, teacher in teachers.items():
@@ -331,17 +326,11 @@ def report(results, teachers, args, config, seconds, load_average, tag):
                 "sim_beats_raw": _mean_above(rows, "revised-sim", "raw"),
                 "sim_beats_human_only": _mean_above(rows, "revised-sim", "human-only"),
             }
-    previous = out / f"revision{'' if tag == 'full' else '-quick'}.json"
-    command = _common.command_line()
     total = float(sum(results[k]["seconds"] for k in results.data))
-    carried = {}
-    if args.report_only and previous.exists():  # keep what the computing invocation measured
-        carried = json.loads(previous.read_text())
-        command = carried["command"]
     payload = {
         "question": "Does a student on revised teacher labels beat the teacher and a student "
         "on the raw teacher labels?",
-        "command": command,
+        "command": _common.command_line(),
         "date": _common.utc_timestamp(),
         "machine": _common.machine(threads=args.threads, load_average_at_start=load_average),
         "setup": {**config, "seeds": seeds, "teachers": TEACHERS},
@@ -352,14 +341,14 @@ def report(results, teachers, args, config, seconds, load_average, tag):
         "categories_seed0_revised_human": categories,
         "claim": claim,
     }
-    for key in ("date", "machine", "seconds_this_invocation"):
-        if key in carried:
-            payload[key] = carried[key]
     suffix = "" if tag == "full" else "-quick"
-    (out / f"revision{suffix}.json").write_text(json.dumps(payload, indent=2, default=str))
-    (out / f"revision{suffix}.md").write_text(markdown(payload))
-    plot(payload, out / f"revision{suffix}.png")
-    print(f"wrote {out}/revision{suffix}.{{json,md,png}} ({seconds / 60:.1f} min)")
+    if args.report_only:  # keep what the computing invocation measured
+        measured = ("command", "date", "machine", "seconds_this_invocation")
+        _common.keep_measured(payload, args.out / f"revision{suffix}.json", measured)
+    drawn = functools.partial(plot, payload)
+    stem = f"revision{suffix}"
+    _common.write_results(args.out, stem, payload, markdown(payload), drawn, default=str)
+    print(f"wrote {args.out}/revision{suffix}.{{json,md,png}} ({seconds / 60:.1f} min)")
 
 
 def _mean_above(rows, first, second):
@@ -475,11 +464,7 @@ def markdown(payload):
 
 
 def plot(payload, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _common.pyplot()
     settings = list(payload["results"])
     fig, axes = plt.subplots(1, len(settings), figsize=(4.5 * len(settings), 4.2), squeeze=False)
     colours = ["#bdbdbd", "#fdae6b", "#e6550d", "#fd8d3c", "#3182bd"]
@@ -503,8 +488,7 @@ def plot(payload, path):
         name, kind = setting.split("|")
         ax.set_title(f"{DATASETS[name]}\n{TEACHERS[kind]}", fontsize=8)
         ax.set_ylabel("macro-F1")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    _common.save_figure(fig, path)
 
 
 if __name__ == "__main__":

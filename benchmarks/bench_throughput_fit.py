@@ -1,0 +1,185 @@
+"""Is ``LLMRegressor.fit`` faster than the ``transformers.Trainer`` + peft recipe a user would
+write?
+
+LoRA fine-tuning of SmolLM2-135M-Instruct on VADER movie snippets (``--n-train``, default 128),
+one epoch, batch 16, r=8, alpha=16 on q_proj/v_proj, lr 5e-4: ``LLMRegressor.fit`` (MSE loss,
+the Trainer's, with the base model already in memory) against ``Trainer`` + peft
+(``AutoModelForSequenceClassification``, regression, float32) on the same prompts. Model loading
+is excluded from both timings; the report also gives our epoch alone (without copying the base
+model and adding the adapters) and checks that the Trainer really trained.
+
+``bench_throughput.py`` runs this and ``bench_throughput_predict.py`` together (the committed
+``benchmarks/results/throughput.*``); alone, this script writes ``<out>/throughput_fit.json``,
+``.md`` and ``.png``.
+
+Usage::
+
+    python benchmarks/bench_throughput_fit.py --quick    # a small smoke run (32 rows)
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+
+import torch
+from _throughput import MODEL, chat_texts, estimator_prompts, free_memory, log
+from _throughput import main as run_sections
+
+TRAIN_BATCH = 16
+LORA = {"r": 8, "alpha": 16, "dropout": 0.05, "target_modules": ["q_proj", "v_proj"]}
+LEARNING_RATE = 5e-4
+
+
+def ours_finetune(spec, texts, y, device) -> tuple[object, dict]:
+    """``LLMRegressor.fit`` for one epoch, with the base model already loaded in memory."""
+    from sklearn_llmrect import LLMRegressor
+    from sklearn_llmrect.models.backbones import load_backbone, resolve_dtype
+
+    started = time.perf_counter()
+    load_backbone(spec, dtype=resolve_dtype("auto", device), device=device, copy_model=False)
+    load_s = time.perf_counter() - started
+    estimator = LLMRegressor(
+        model=spec,
+        max_epochs=1,
+        validation_fraction=0,
+        loss="mse",  # the Trainer recipe's loss, so both do the same work
+        batch_size=TRAIN_BATCH,
+        lora_r=LORA["r"],
+        lora_alpha=LORA["alpha"],
+        lora_dropout=LORA["dropout"],
+        target_modules=LORA["target_modules"],
+        learning_rate=LEARNING_RATE,
+        random_state=0,
+        device=str(device),
+    )
+    started = time.perf_counter()
+    estimator.fit(texts, y)
+    seconds = time.perf_counter() - started
+    epoch = estimator.history_[0]
+    return estimator, {
+        "load_s": load_s,
+        "seconds": seconds,
+        "epoch_seconds": epoch["seconds"],
+        "examples_per_s": len(texts) / seconds,
+        "epoch_examples_per_s": len(texts) / epoch["seconds"],
+        "steps": math.ceil(len(texts) / TRAIN_BATCH),
+        "train_loss": epoch["train_loss"],
+        "loss": estimator.loss,
+        "dtype": str(estimator.dtype_).replace("torch.", ""),
+    }
+
+
+def _trainer_model(folder, tokenizer):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(
+        folder, num_labels=1, problem_type="regression", dtype=torch.float32
+    )
+    model.config.pad_token_id = tokenizer.pad_token_id
+    config = LoraConfig(
+        task_type="SEQ_CLS",
+        r=LORA["r"],
+        lora_alpha=LORA["alpha"],
+        lora_dropout=LORA["dropout"],
+        target_modules=LORA["target_modules"],
+    )
+    return get_peft_model(model, config)
+
+
+def trainer_finetune(folder, prompts, y, use_chat, device) -> dict:
+    """The plain recipe: ``Trainer`` + peft LoRA, regression head, float32, one epoch."""
+    from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments
+
+    started = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = _trainer_model(folder, tokenizer)
+    load_s = time.perf_counter() - started
+    encoded = tokenizer(
+        chat_texts(tokenizer, prompts, use_chat),
+        truncation=True,
+        max_length=256,
+        add_special_tokens=not use_chat,
+    )
+    dataset = [
+        {"input_ids": ids, "attention_mask": mask, "labels": float(label)}
+        for ids, mask, label in zip(encoded["input_ids"], encoded["attention_mask"], y, strict=True)
+    ]
+    with tempfile.TemporaryDirectory() as output_dir:
+        args = TrainingArguments(
+            output_dir=output_dir,
+            per_device_train_batch_size=TRAIN_BATCH,
+            num_train_epochs=1,
+            learning_rate=LEARNING_RATE,
+            report_to=[],
+            save_strategy="no",
+            logging_strategy="no",
+            use_cpu=device.type != "cuda",
+            dataloader_num_workers=0,
+            disable_tqdm=True,
+            seed=0,
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=dataset,
+            data_collator=DataCollatorWithPadding(tokenizer),
+        )
+        started = time.perf_counter()
+        output = trainer.train()
+        seconds = time.perf_counter() - started
+    lora_b_norm = sum(
+        float(p.detach().float().norm()) for name, p in model.named_parameters() if "lora_B" in name
+    )
+    del trainer, model
+    free_memory()
+    return {
+        "load_s": load_s,
+        "seconds": seconds,
+        "examples_per_s": len(prompts) / seconds,
+        "steps": int(output.global_step),
+        "train_loss": float(output.training_loss),
+        "lora_B_norm_after": lora_b_norm,
+        "loss": "mse",
+        "dtype": "float32",
+    }
+
+
+def finetune_comparison(spec, folder, texts, y, device) -> dict:
+    log(f"fine-tuning, ours: LLMRegressor.fit, 1 epoch over {len(texts)} rows")
+    estimator, ours = ours_finetune(spec, texts, y, device)
+    prompts = estimator_prompts(estimator, texts)
+    use_chat = estimator.use_chat_
+    del estimator
+    free_memory()
+    log("fine-tuning, baseline: transformers Trainer + peft, 1 epoch")
+    base = trainer_finetune(folder, prompts, y, use_chat, device)
+    return {
+        "n_train": len(texts),
+        "batch_size": TRAIN_BATCH,
+        "lora": LORA,
+        "learning_rate": LEARNING_RATE,
+        "ours": ours,
+        "baseline": base,
+        "ratio": ours["examples_per_s"] / base["examples_per_s"],
+        "epoch_only_ratio": ours["epoch_examples_per_s"] / base["examples_per_s"],
+    }
+
+
+def measure_finetune(run) -> dict:
+    return finetune_comparison(MODEL, run.folder, run.train_x, run.train_y, run.device)
+
+
+SECTIONS = {"finetune": measure_finetune}
+
+
+def main(argv=None) -> dict:
+    return run_sections(argv, SECTIONS, "throughput_fit", __doc__)
+
+
+if __name__ == "__main__":
+    main()
