@@ -8,7 +8,7 @@ Every default we ship must beat that. This script runs, side by side on the same
 - ``ridge baseline``: the 20 lines above (MiniLM, ``RidgeCV(alphas=logspace(-3, 3, 13))``,
   K = 5, cross-PPI with ``lambda = 1``);
 - ``default``: ``RectifiedRegressor()`` with every default (the stacked surrogate over cached
-  MiniLM and SmolLM2 layer-16 features, the design and K chosen by the learning-curve law,
+  MiniLM and SmolLM2 features (layer 16, and one-word-prompt states), the design and K chosen by the learning-curve law,
   power-tuned cross-fitting).
 
 Design: for each dataset a seeded pool of ``--pool`` rows (default 3,000) is the data a user has;

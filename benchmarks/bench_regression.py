@@ -6,7 +6,7 @@ Why: a user who regresses a human rating on covariates (a community, a length, a
 ppi_py-style baseline in about 20 lines (frozen MiniLM embeddings, ``RidgeCV`` in 5-fold
 ``crossfit_predict``, cross-PPI OLS with ``lambda = 1``), or call
 ``RectifiedRegressor(estimand="ols", covariates=[...])`` with every other default (the stacked
-surrogate over cached MiniLM and SmolLM2 layer-16 features; the design and K chosen by the
+surrogate over cached MiniLM and SmolLM2 features; the design and K chosen by the
 learning-curve law; PPI++ power tuning). This script runs the three side by side on the same
 labels.
 

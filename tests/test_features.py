@@ -99,8 +99,41 @@ def test_a_broken_shard_is_recomputed(tiny_paths, tmp_path):
         ({"layers": "last"}, "layers must be an int or a tuple of ints"),
         ({"max_length": 0}, "max_length must be an integer >= 1"),
         ({"layers": 7}, "outside 1..2"),
+        ({"prompt": "no slot"}, "exactly one '{text}'"),
+        ({"prompt": "{text} {text}"}, "exactly one '{text}'"),
+        ({"pooling": "max"}, "pooling must be 'mean' or 'last'"),
     ],
 )
 def test_bad_parameters_name_the_argument(tiny_paths, params, message):
     with pytest.raises((ValueError, TypeError), match=message):
         FrozenFeatures(tiny_paths["llama"], dtype="float32", **params).fit_transform(TEXTS)
+
+
+PROMPT = 'This sentence : "{text}" means in one word:"'
+
+
+def test_last_token_of_a_prompted_text_equals_a_full_forward_pass(tiny_paths):
+    path = tiny_paths["llama"]
+    features = FrozenFeatures(path, layers=1, prompt=PROMPT, pooling="last", dtype="float32")
+    Z = features.fit_transform(TEXTS)
+    backbone = load_backbone(path, dtype=torch.float32, device=torch.device("cpu"))
+    body = backbone.model.get_decoder()
+    expected = []
+    for text in TEXTS:
+        ids = backbone.tokenizer(PROMPT.replace("{text}", text), return_tensors="pt")
+        with torch.inference_mode():
+            expected.append(body(**ids, output_hidden_states=True).hidden_states[1][0, -1].numpy())
+    np.testing.assert_allclose(Z, np.stack(expected), rtol=1e-4, atol=1e-5)
+    mean_pooled = FrozenFeatures(path, layers=1, prompt=PROMPT, dtype="float32")
+    assert not np.allclose(mean_pooled.fit_transform(TEXTS), Z)  # a different cache entry
+
+
+def test_a_long_text_is_cut_inside_the_prompt(tiny_paths):
+    from sklearn_llmrect.features._forward import prompt_token_ids
+
+    tokenizer = load_backbone(tiny_paths["llama"], dtype=torch.float32).tokenizer
+    long_text = " ".join(["word"] * 50)
+    ids = prompt_token_ids(tokenizer, [long_text, "fine"], PROMPT, max_length=5)
+    cut = " ".join(["word"] * 5)  # five tokens of text, then the whole end of the prompt
+    assert ids[0] == tokenizer(PROMPT.replace("{text}", cut))["input_ids"]
+    assert ids[1] == tokenizer(PROMPT.replace("{text}", "fine"))["input_ids"]

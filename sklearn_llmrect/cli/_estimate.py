@@ -205,7 +205,7 @@ def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
     seconds["baseline"] = time.perf_counter() - started
     started = time.perf_counter()
     say(
-        "default estimate: stacked surrogate over frozen MiniLM and SmolLM2 layer-16 features, "
+        "default estimate: stacked surrogate over frozen MiniLM and SmolLM2 features, "
         f"{_design_words(settings)} ..."
     )
     rectified = configured_rectifier(Rectifier, None, settings, cache).fit(X, y)

@@ -21,6 +21,27 @@ def _transformer_layers(body, n_layers: int) -> torch.nn.ModuleList:
     raise ValueError(f"cannot find the {n_layers} transformer layers of {type(body).__name__}.")
 
 
+def prompt_token_ids(tokenizer, texts: list[str], prompt: str | None, max_length: int):
+    """Token ids of each text, cut to ``max_length`` text tokens, inside ``prompt``.
+
+    The text is cut before it is wrapped, so a long text never loses the end of the prompt (the
+    words whose last-token state is the feature); the tokenizer adds its special tokens.
+    """
+    if prompt is None:
+        return tokenizer(texts, truncation=True, max_length=max_length, add_special_tokens=True)[
+            "input_ids"
+        ]
+    offsets = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)[
+        "offset_mapping"
+    ]
+    cut = [
+        text if len(spans) <= max_length else text[: spans[max_length - 1][1]]
+        for text, spans in zip(texts, offsets, strict=True)
+    ]
+    wrapped = [prompt.replace("{text}", text) for text in cut]
+    return tokenizer(wrapped, add_special_tokens=True)["input_ids"]
+
+
 def pooled_layers(
     model,
     texts: list[str],
@@ -30,8 +51,14 @@ def pooled_layers(
     batch_size: int,
     dtype="auto",
     device="auto",
+    prompt: str | None = None,
+    pooling: str = "mean",
 ) -> np.ndarray:
-    """Mean over tokens of the outputs of ``layers`` (1-based; -1 the last), concatenated."""
+    """States of ``layers`` (1-based; -1 the last), pooled over tokens, concatenated.
+
+    ``pooling="mean"`` averages every token's state; ``"last"`` takes the last token's (of a
+    causal model, the only one that has read the whole text).
+    """
     device = resolve_device(device)
     backbone = load_backbone(
         model, dtype=resolve_dtype(dtype, device), device=device, copy_model=False
@@ -43,9 +70,7 @@ def pooled_layers(
         raise ValueError(f"layers={layers!r} is outside 1..{n_layers} (or -1..-{n_layers}).")
     blocks = _transformer_layers(body, n_layers)
     tokenizer = backbone.tokenizer
-    ids = tokenizer(texts, truncation=True, max_length=max_length, add_special_tokens=True)[
-        "input_ids"
-    ]
+    ids = prompt_token_ids(tokenizer, texts, prompt, max_length)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     hidden = int(backbone.model.config.hidden_size)
     out = np.empty((len(texts), hidden * len(wanted)), dtype=np.float32)
@@ -71,11 +96,16 @@ def pooled_layers(
                     body(input_ids=input_ids, attention_mask=mask, use_cache=False)
                 except _StopForward:
                     pass
-                weights = mask.unsqueeze(-1).float()
-                pooled = [
-                    (captured[layer].float() * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-                    for layer in wanted
-                ]
+                if pooling == "last":
+                    last = mask.sum(1) - 1
+                    rows = torch.arange(len(batch), device=last.device)
+                    pooled = [captured[layer][rows, last].float() for layer in wanted]
+                else:
+                    weights = mask.unsqueeze(-1).float()
+                    pooled = [
+                        (captured[layer].float() * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+                        for layer in wanted
+                    ]
                 out[batch] = torch.cat(pooled, dim=-1).cpu().numpy()
     finally:
         for handle in handles:

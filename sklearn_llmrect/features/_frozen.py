@@ -1,4 +1,4 @@
-"""FrozenFeatures: mean-pooled hidden states of one or more layers of a frozen model, cached."""
+"""FrozenFeatures: pooled hidden states of one or more layers of a frozen model, cached."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ _CHUNK = 512  # texts per disk shard: a stopped run loses at most one chunk
 
 
 class FrozenFeatures(TransformerMixin, BaseEstimator):
-    """Mean-pooled hidden states of chosen layers of a frozen encoder or LLM, computed once.
+    """Pooled hidden states of chosen layers of a frozen encoder or LLM, computed once.
 
     Every text's vector is kept in process memory and, with ``memory``, on disk, so the K fold
     models of a cross-fit, the clones of a grid search and a rerun of the same job embed each
@@ -33,7 +33,14 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
         Hidden-state layers to pool (1 = the first transformer layer's output, -1 the last);
         several are concatenated.
     max_length : int, default=128
-        Longer texts are cut to this many tokens.
+        Longer texts are cut to this many tokens (the text, not the prompt around it).
+    prompt : str or None, default=None
+        A template with one ``{text}`` (e.g. ``'This sentence : "{text}" means in one
+        word:"'``): each text is wrapped in it before the forward pass. None feeds the text
+        alone.
+    pooling : {"mean", "last"}, default="mean"
+        ``"mean"`` averages the states of every token; ``"last"`` takes the last token's, which
+        in a causal LLM is the only one that has read the whole (prompted) text.
     batch_size : int, default=32
         Texts per forward pass (sorted by length, so padding is small).
     dtype : {"auto", "float32", "bfloat16"}, default="auto"
@@ -55,7 +62,9 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
 
     References
     ----------
-    Reimers & Gurevych (2019), Sentence-BERT, EMNLP (mean pooling). Skean et al. (2025), "Layer
+    Reimers & Gurevych (2019), Sentence-BERT, EMNLP (mean pooling). Jiang et al. (2024),
+    "Scaling sentence embeddings with large language models", Findings of EMNLP (PromptEOL: the
+    last token's state after a one-word prompt). Skean et al. (2025), "Layer
     by layer: uncovering hidden representations in language models", ICML (middle layers of an
     LLM are often better features than its last).
 
@@ -73,6 +82,8 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
         *,
         layers=-1,
         max_length=128,
+        prompt=None,
+        pooling="mean",
         batch_size=32,
         dtype="auto",
         device="auto",
@@ -82,6 +93,8 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
         self.model = model
         self.layers = layers
         self.max_length = max_length
+        self.prompt = prompt
+        self.pooling = pooling
         self.batch_size = batch_size
         self.dtype = dtype
         self.device = device
@@ -110,6 +123,15 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
         self._layer_list()
+        if self.prompt is not None and (
+            not isinstance(self.prompt, str) or self.prompt.count("{text}") != 1
+        ):
+            raise ValueError(
+                "prompt must be None or a string with exactly one '{text}' where the text goes; "
+                f"got {self.prompt!r}."
+            )
+        if self.pooling not in ("mean", "last"):
+            raise ValueError(f"pooling must be 'mean' or 'last'; got {self.pooling!r}.")
 
     def _store(self):
         from ._store import FeatureStore
@@ -122,6 +144,12 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
             self._layer_list(),
             int(self.max_length),
             str(self.dtype),
+            # only when set, so caches written before these parameters existed stay valid
+            *(
+                ()
+                if self.prompt is None and self.pooling == "mean"
+                else (self.prompt, self.pooling)
+            ),
         )
         return FeatureStore(spec, None if cache is None else cache.location / "features")
 
@@ -192,6 +220,8 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
             batch_size=int(self.batch_size),
             dtype=self.dtype,
             device=self.device,
+            prompt=self.prompt,
+            pooling=self.pooling,
         )
 
     def __sklearn_tags__(self):

@@ -14,31 +14,50 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
-from sklearn.linear_model import LinearRegression, RidgeCV
+from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from .._validation import n_rows
+from ._ridge import FoldRidge
 
 __all__ = ["SurrogateClassifier", "SurrogateRegressor", "default_features"]
 
 ALPHAS = tuple(np.logspace(-1, 5, 13))
 
 
-def default_features(memory=None) -> list[tuple[str, object]]:
-    """The feature sets of the default surrogate: MiniLM's last layer, SmolLM2's layer 16.
+ONE_WORD_PROMPT = 'This sentence : "{text}" means in one word:"'
 
-    Layer 16 of SmolLM2's 30 measured best among its layers on held-out ratings (the middle of
-    an LLM often carries more of a text's meaning than its last layer, which is shaped for
-    next-token prediction).
+
+def default_features(memory=None) -> list[tuple[str, object]]:
+    """The feature sets of the default surrogate.
+
+    - ``"minilm"``: MiniLM's mean-pooled last layer;
+    - ``"smollm2-l16"``: SmolLM2's mean-pooled layer 16 of 30 (the middle of an LLM often
+      carries more of a text's meaning than its last layer, which is shaped for next-token
+      prediction);
+    - ``"smollm2-one-word"``: SmolLM2's last-token states at layers 16 and 24 after the
+      one-word prompt ``ONE_WORD_PROMPT`` (PromptEOL): the prompt makes the model gather the
+      text's meaning into the token that would answer it. Added to the stack it raised the
+      inner out-of-fold R^2 from 0.51 to 0.59 (vader_movie), 0.34 to 0.38 (emobank) and 0.19
+      to 0.21 (politeness) at 500 labels.
     """
     from ..features import FrozenFeatures
 
     return [
         ("minilm", FrozenFeatures("minilm-l6", memory=memory)),
         ("smollm2-l16", FrozenFeatures("smollm2-135m-instruct", layers=16, memory=memory)),
+        (
+            "smollm2-one-word",
+            FrozenFeatures(
+                "smollm2-135m-instruct",
+                layers=(16, 24),
+                prompt=ONE_WORD_PROMPT,
+                pooling="last",
+                memory=memory,
+            ),
+        ),
     ]
 
 
@@ -75,13 +94,10 @@ class _SurrogateBase(BaseEstimator):
                     "Label more rows, or lower inner_folds."
                 )
             self.feature_sets_ = self._feature_sets()
-        blocks = {
+        return {
             name: np.asarray(t.fit(X).transform(X) if fit else t.transform(X), dtype=np.float64)
             for name, t in self.feature_sets_
         }
-        if len(blocks) > 1:
-            blocks["all"] = np.hstack(list(blocks.values()))
-        return blocks
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -90,8 +106,11 @@ class _SurrogateBase(BaseEstimator):
         return tags
 
 
-def _ridge():
-    return make_pipeline(StandardScaler(), RidgeCV(alphas=ALPHAS, alpha_per_target=True))
+def _one_blas_thread():
+    """The heads' linear algebra runs on one BLAS thread: the sums of a multi-threaded BLAS
+    depend on its thread count, and a Dask or joblib worker runs single-threaded, so this keeps
+    a cluster's numbers equal to a serial run's; at these sizes one thread is about as fast."""
+    return threadpool_limits(1, user_api="blas")
 
 
 class _Stack:
@@ -99,27 +118,35 @@ class _Stack:
     out-of-fold predictions; one set of weights for every column of ``Y``."""
 
     def __init__(self, blocks: dict, Y: np.ndarray, inner_folds: int, random_state):
-        names = list(blocks)
+        with _one_blas_thread():
+            self._fit(blocks, Y, inner_folds, random_state)
+
+    def _fit(self, blocks: dict, Y: np.ndarray, inner_folds: int, random_state):
+        self.members = {name: [name] for name in blocks}
+        if len(blocks) > 1:
+            self.members["all"] = list(blocks)  # every feature set side by side
+        names = list(self.members)
         n, d = Y.shape
-        folds = KFold(int(inner_folds), shuffle=True, random_state=random_state)
-        oof = np.zeros((n, d, len(names)))
-        for train, test in folds.split(Y):
-            for j, name in enumerate(names):
-                head = _ridge().fit(blocks[name][train], Y[train])
-                oof[test, :, j] = head.predict(blocks[name][test]).reshape(len(test), d)
+        folds = list(KFold(int(inner_folds), shuffle=True, random_state=random_state).split(Y))
+        heads = {
+            name: FoldRidge([blocks[b] for b in self.members[name]], Y, ALPHAS, folds)
+            for name in names
+        }
+        oof = np.stack([heads[name].oof_ for name in names], axis=-1)
         self.candidates = {
             name: float(np.var(Y - oof[..., j], axis=0).sum()) for j, name in enumerate(names)
         }
         stack = LinearRegression(positive=True).fit(oof.reshape(n * d, -1), Y.ravel())
         self.weights = {name: float(w) for name, w in zip(names, stack.coef_, strict=True)}
         self.intercept = float(stack.intercept_)
-        self.heads = {name: _ridge().fit(blocks[name], Y) for name in names if self.weights[name]}
+        self.heads = {name: heads[name] for name in names if self.weights[name]}
 
     def predict(self, blocks: dict, d: int) -> np.ndarray:
         n = len(next(iter(blocks.values())))
         out = np.full((n, d), self.intercept)
-        for name, head in self.heads.items():
-            out += self.weights[name] * head.predict(blocks[name]).reshape(n, d)
+        with _one_blas_thread():
+            for name, head in self.heads.items():
+                out += self.weights[name] * head.predict([blocks[b] for b in self.members[name]])
         return out
 
 
@@ -127,16 +154,17 @@ class SurrogateRegressor(RegressorMixin, _SurrogateBase):
     """Ridge heads over frozen features of several models, stacked with non-negative weights.
 
     For each feature set (and their concatenation, ``"all"``) a standardised ridge regression
-    chooses its penalty by efficient leave-one-out; the candidates' out-of-fold predictions from
-    an inner K-fold then fit non-negative stacking weights. Everything is fitted on the rows
+    chooses its penalty by an inner K-fold, whose out-of-fold predictions (for every penalty
+    from one eigendecomposition, :class:`~sklearn_llmrect.rectify._ridge.FoldRidge`) then fit
+    non-negative stacking weights. Everything is fitted on the rows
     given to :meth:`fit`, so a cross-fit of this estimator is nested.
 
     Parameters
     ----------
     features : "auto" or list of (name, transformer), default="auto"
         Feature sets: transformers from texts to vectors (cached, e.g.
-        :class:`~sklearn_llmrect.features.FrozenFeatures`). ``"auto"``: MiniLM's last layer and
-        SmolLM2's layer 16 (:func:`default_features`).
+        :class:`~sklearn_llmrect.features.FrozenFeatures`). ``"auto"``: MiniLM's last layer,
+        SmolLM2's layer 16 and SmolLM2's one-word-prompt states (:func:`default_features`).
     inner_folds : int, default=5
         Folds of the inner cross-validation that fits the stacking weights.
     memory : None, str or path-like, default=None
