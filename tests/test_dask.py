@@ -32,6 +32,7 @@ from sklearn_llmrect.parallel import (  # noqa: E402
     ChunkedPredictor,
     chunked_predict,
     scheduler_context,
+    stream_predict,
 )
 from sklearn_llmrect.parallel._predict import _ship  # noqa: E402
 from sklearn_llmrect.rectify import (  # noqa: E402
@@ -216,6 +217,43 @@ def test_chunks_nested_in_a_grid_search_task_equal_serial(client):
     np.testing.assert_array_equal(
         parallel.best_estimator_.unlabeled_predictions_,
         serial.best_estimator_.unlabeled_predictions_,
+    )
+
+
+def test_stream_predict_on_the_cluster_equals_predict_on_the_whole_frame(client, tmp_path):
+    import pandas as pd
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(2)
+    words = np.array("good bad fine awful great dull superb poor".split())
+    texts = [" ".join(rng.choice(words, size=k)) for k in rng.integers(1, 10, size=3000)]
+    frame = pd.DataFrame({"id": np.arange(3000) * 7, "text": texts})
+    frame.to_parquet(tmp_path / "pool.parquet", row_group_size=1000)
+    score = [t.count("good") - t.count("bad") for t in texts[:500]]
+    model = make_pipeline(HashingVectorizer(n_features=2**12), Ridge()).fit(texts[:500], score)
+    expected = model.predict(frame["text"])
+
+    def stream(name):
+        return stream_predict(
+            model,
+            tmp_path / "pool.parquet",
+            text_column="text",
+            id_columns=["id"],
+            output=tmp_path / name,
+            chunk_size=250,
+            progress=False,
+        )
+
+    summary, n_tasks = _on_cluster(client, lambda: stream("cluster.parquet"))
+    assert (summary.n_rows, summary.n_chunks) == (3000, 12)
+    assert n_tasks >= 12  # one task per chunk
+    written = pd.read_parquet(tmp_path / "cluster.parquet")
+    np.testing.assert_array_equal(written["prediction"], expected)
+    np.testing.assert_array_equal(written["id"], frame["id"])
+    stream("serial.parquet")
+    np.testing.assert_array_equal(
+        pd.read_parquet(tmp_path / "serial.parquet")["prediction"], expected
     )
 
 

@@ -193,7 +193,9 @@ def _outputs(model):
 
 def test_pickle_and_joblib_round_trips_predict_identically(fitted, tmp_path):
     expected = _outputs(fitted)
+    network = fitted._network
     restored = pickle.loads(pickle.dumps(fitted))
+    assert fitted._network is network  # pickling leaves the estimator it pickles as it was
     np.testing.assert_array_equal(_outputs(restored), expected)
     joblib.dump(fitted, tmp_path / "model.joblib")
     np.testing.assert_array_equal(_outputs(joblib.load(tmp_path / "model.joblib")), expected)

@@ -328,7 +328,10 @@ class LLMEstimatorBase(BaseEstimator):
         self._network.eval()
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: on Python >= 3.11 the base returns the live __dict__, and popping from it
+        # would strip the network of the estimator being pickled (a Dask worker copying its
+        # model to another worker, while a task uses it, lost the network mid-prediction)
+        state = dict(super().__getstate__())
         network = state.pop("_network", None)
         for key in ("_tokenizer", "device_", "dtype_"):  # recomputed where it is loaded
             state.pop(key, None)
