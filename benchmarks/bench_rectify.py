@@ -8,8 +8,8 @@ Every default we ship must beat that. This script runs, side by side on the same
 - ``ridge baseline``: the 20 lines above (MiniLM, ``RidgeCV(alphas=logspace(-3, 3, 13))``,
   K = 5, cross-PPI with ``lambda = 1``);
 - ``default``: ``RectifiedRegressor()`` with every default (the stacked surrogate over cached
-  MiniLM and SmolLM2 features (layer 16, and one-word-prompt states), the design and K chosen by the learning-curve law,
-  power-tuned cross-fitting).
+  MiniLM and SmolLM2 features: layer 16, and the states after a one-word prompt; the design
+  and K chosen by the learning-curve law; power-tuned cross-fitting).
 
 Design: for each dataset a seeded pool of ``--pool`` rows (default 3,000) is the data a user has;
 each replication labels ``--n`` of them at random (fresh labels, freshly fitted heads) and treats

@@ -10,7 +10,7 @@ from importlib import import_module
 
 from . import _legacy
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _PUBLIC = {
     "LLMRegressor": "models",

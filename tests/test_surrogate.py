@@ -95,3 +95,32 @@ def test_allocation_cross_forces_cross_fitting_and_a_fraction_the_split():
     assert cross.result_.method == "cross-ppi++"
     split = RectifiedRegressor(Ridge(), allocation=0.3, random_state=0).fit(X, y)
     assert split.n_finetune_ == 90 and split.design_ is None
+
+
+def test_a_grid_search_over_budgets_embeds_each_text_once(tiny_paths, tmp_path, monkeypatch):
+    from sklearn_llmrect.features import FrozenFeatures, _frozen, _store
+    from sklearn_llmrect.rectify import LabeledUnlabeledKFold, rectified_grid_search
+
+    seen = []
+    original = _frozen.FrozenFeatures._forward
+
+    def counting(self, texts):
+        seen.extend(texts)
+        return original(self, texts)
+
+    monkeypatch.setattr(_frozen.FrozenFeatures, "_forward", counting)
+    _store._MEMORY.clear()
+    rng = np.random.default_rng(0)
+    words = np.array(["good", "bad", "fine", "dull", "great", "awful"])
+    texts = [" ".join(rng.choice(words, 4)) + f" {i}" for i in range(240)]
+    y = np.array([t.count("good") + t.count("great") - t.count("bad") for t in texts], float)
+    y[120:] = np.nan
+    features = [("tiny", FrozenFeatures(tiny_paths["bert"], dtype="float32", memory=tmp_path))]
+    estimator = RectifiedRegressor(SurrogateRegressor(features), random_state=0)
+    search = rectified_grid_search(
+        estimator, {"allocation": ["cross", 0.5, 0.3]}, cv=LabeledUnlabeledKFold(2)
+    )
+    search.fit(np.array(texts, dtype=object).reshape(-1, 1), y)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert sorted(seen) == sorted(texts)  # 3 budgets x 2 folds + the refit: one pass per text
+    _store._MEMORY.clear()
