@@ -44,7 +44,10 @@ class DesignChoice:
     pilot : str
         How the law was fitted.
     realised_stderr : float or None
-        Standard error of the estimate actually made, to set beside the prediction.
+        Standard error of the estimate actually made, to set beside the prediction. None for a
+        regression or quantile estimand: the design is chosen by the predicted interval of the
+        label's mean (a surrogate that predicts the label better narrows every coefficient's
+        interval), which no coefficient's standard error can be set beside.
     """
 
     design: str

@@ -175,7 +175,7 @@ def store(est):
     ``effective_sample_size_`` from a regression or quantile ``result_``."""
     result = est.result_
     if est.design_ is not None:
-        est.design_.realised_stderr = float(np.sqrt(np.sum(np.square(result.standard_errors))))
+        est.design_.realised_stderr = None  # the prediction was for the mean's interval
     if est.estimand == "quantile":  # one number, as for the mean
         est.estimate_ = float(result.coefficients[0])
         est.stderr_ = float(result.standard_errors[0])
