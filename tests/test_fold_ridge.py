@@ -5,7 +5,7 @@ import pytest
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
-from sklearn_llmrect.rectify._ridge import FoldRidge
+from sklearn_llmrect.rectify._ridge import FeatureBlock, FoldRidge
 
 ALPHAS = [0.1, 1.0, 10.0, 100.0]
 
@@ -29,7 +29,7 @@ def _refit_oof(Z, y, alpha, folds):
 def test_out_of_fold_predictions_and_penalties_equal_explicit_refits(n, p):
     X, Y = _data(n, p)
     folds = list(KFold(5, shuffle=True, random_state=0).split(X))
-    head = FoldRidge([X], Y, ALPHAS, folds)
+    head = FoldRidge([FeatureBlock.of(X)], Y, ALPHAS, folds)
     scale = X.std(axis=0)
     scale[1] = 1.0
     Z = (X - X.mean(axis=0)) / scale
@@ -47,8 +47,8 @@ def test_out_of_fold_predictions_and_penalties_equal_explicit_refits(n, p):
 def test_blocks_side_by_side_equal_one_concatenated_block():
     X, Y = _data(70, 40, seed=1)
     folds = list(KFold(4, shuffle=True, random_state=1).split(X))
-    split = FoldRidge([X[:, :15], X[:, 15:]], Y, ALPHAS, folds)
-    whole = FoldRidge([X], Y, ALPHAS, folds)
+    split = FoldRidge([FeatureBlock.of(X[:, :15]), FeatureBlock.of(X[:, 15:])], Y, ALPHAS, folds)
+    whole = FoldRidge([FeatureBlock.of(X)], Y, ALPHAS, folds)
     np.testing.assert_allclose(split.oof_, whole.oof_, atol=1e-10)
     new = _data(5, 40, seed=2)[0]
     np.testing.assert_allclose(

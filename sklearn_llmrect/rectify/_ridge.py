@@ -17,9 +17,31 @@ inner folds see the same fixed transformation a refit on fixed features would).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-__all__ = ["FoldRidge"]
+__all__ = ["FeatureBlock", "FoldRidge"]
+
+
+class FeatureBlock(NamedTuple):
+    """A feature block standardised once, with its Gram matrix: heads that share a block (one
+    set alone and all sets side by side) share this work."""
+
+    Z: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    gram: np.ndarray
+
+    @classmethod
+    def of(cls, X: np.ndarray) -> FeatureBlock:
+        """Standardise ``X`` (constant columns left unscaled, as StandardScaler does)."""
+        X = np.asarray(X, dtype=np.float64)
+        mean = X.mean(axis=0)
+        scale = X.std(axis=0)
+        scale = np.where(scale > 10 * np.finfo(np.float64).eps, scale, 1.0)
+        Z = (X - mean) / scale
+        return cls(Z, mean, scale, Z @ Z.T)
 
 
 class FoldRidge:
@@ -27,8 +49,9 @@ class FoldRidge:
 
     Parameters
     ----------
-    blocks : list of ndarray of shape (n, p_b)
-        Feature blocks, regressed on side by side (as if concatenated, without the copy).
+    blocks : list of FeatureBlock
+        Standardised feature blocks of the same n rows, regressed on side by side (as if
+        concatenated, without the copy).
     Y : ndarray of shape (n, d)
     alphas : sequence of float
         Penalties tried (in units of the standardised features).
@@ -49,17 +72,16 @@ class FoldRidge:
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(60, 8))
     >>> Y = X[:, :1] + rng.normal(0, 0.1, (60, 1))
-    >>> head = FoldRidge([X], Y, np.logspace(-2, 2, 5), list(KFold(5).split(X)))
+    >>> block = FeatureBlock.of(X)
+    >>> head = FoldRidge([block], Y, np.logspace(-2, 2, 5), list(KFold(5).split(X)))
     >>> bool(np.corrcoef(head.oof_[:, 0], Y[:, 0])[0, 1] > 0.95), head.predict([X[:2]]).shape
     (True, (2, 1))
     """
 
-    def __init__(self, blocks: list[np.ndarray], Y: np.ndarray, alphas, folds) -> None:
+    def __init__(self, blocks: list[FeatureBlock], Y: np.ndarray, alphas, folds) -> None:
         Y = np.asarray(Y, dtype=np.float64)
         n = len(Y)
-        standardised = [_standardise(np.asarray(X, dtype=np.float64)) for X in blocks]
-        gram = sum(Z @ Z.T for Z, _, _ in standardised)
-        eigenvalues, Q = np.linalg.eigh(gram)
+        eigenvalues, Q = np.linalg.eigh(sum(block.gram for block in blocks))
         eigenvalues = np.clip(eigenvalues, 0.0, None)
         y_mean = Y.mean(axis=0)
         QtY = Q.T @ (Y - y_mean)
@@ -81,9 +103,9 @@ class FoldRidge:
         # dual coefficients (G + alpha I)^-1 (Y - mean), column by column at its own penalty,
         # then the primal ones on the raw features: prediction needs no standardised copy
         dual = Q @ (QtY / (eigenvalues[:, None] + self.alpha_[None, :]))
-        self._coef = [(Z.T @ dual) / scale[:, None] for Z, _, scale in standardised]
+        self._coef = [(block.Z.T @ dual) / block.scale[:, None] for block in blocks]
         self._intercept = y_mean - sum(
-            mean @ coef for (_, mean, _), coef in zip(standardised, self._coef, strict=True)
+            block.mean @ coef for block, coef in zip(blocks, self._coef, strict=True)
         )
 
     def predict(self, blocks: list[np.ndarray]) -> np.ndarray:
@@ -92,11 +114,3 @@ class FoldRidge:
             np.asarray(X, dtype=np.float64) @ coef
             for X, coef in zip(blocks, self._coef, strict=True)
         )
-
-
-def _standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(Z, mean, scale)``, constant columns left unscaled as StandardScaler does."""
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale = np.where(scale > 10 * np.finfo(np.float64).eps, scale, 1.0)
-    return (X - mean) / scale, mean, scale

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from .._validation import n_rows
-from ._ridge import FoldRidge
+from ._ridge import FeatureBlock, FoldRidge
 
 __all__ = ["SurrogateClassifier", "SurrogateRegressor", "default_features"]
 
@@ -128,8 +128,9 @@ class _Stack:
         names = list(self.members)
         n, d = Y.shape
         folds = list(KFold(int(inner_folds), shuffle=True, random_state=random_state).split(Y))
+        standardised = {name: FeatureBlock.of(X) for name, X in blocks.items()}
         heads = {
-            name: FoldRidge([blocks[b] for b in self.members[name]], Y, ALPHAS, folds)
+            name: FoldRidge([standardised[b] for b in self.members[name]], Y, ALPHAS, folds)
             for name in names
         }
         oof = np.stack([heads[name].oof_ for name in names], axis=-1)
