@@ -3,8 +3,10 @@
 Zero-shot inference over VADER movie snippets (``--n-texts``, default 2,000) with
 SmolLM2-135M-Instruct: ``LLMRegressor(max_epochs=0).predict`` (length-sorted batches, last
 position only, autocast) against plain transformers in float32, fixed batches of 32 in data
-order, padding to the longest, full logits, reading the digit distribution at the last position.
-Both get the same prompt strings, so both predictions must agree; their difference is reported.
+order, padding to the longest, full logits, reading the digit distribution at the last position;
+where the estimator computes in bfloat16 (a CPU with native bf16, or a GPU), the same loop with
+the weights in bfloat16 runs too, the baseline a user with that hardware would write. All get
+the same prompt strings, so the predictions must agree; their differences are reported.
 Tokens are the real (non-padding) prompt tokens, identical for both. Model loading is excluded.
 Each is also given as a fraction of the machine's compute limit (``_throughput``: the matmul
 peak of the estimator's dtype / (2 x non-embedding parameters)). **On a CUDA GPU only**, the
@@ -109,8 +111,10 @@ def _baseline_predict(prompts, model, tokenizer, digit_ids, values, device, use_
     return torch.cat(predictions).double().numpy(), n_tokens
 
 
-def baseline_inference(folder, prompts, digit_tokens, digit_values, use_chat, device):
-    """Plain transformers, float32, fixed batches of 32 in data order, full logits."""
+def baseline_inference(
+    folder, prompts, digit_tokens, digit_values, use_chat, device, dtype=torch.float32
+):
+    """Plain transformers in ``dtype``, fixed batches of 32 in data order, full logits."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     started = time.perf_counter()
@@ -118,7 +122,7 @@ def baseline_inference(folder, prompts, digit_tokens, digit_values, use_chat, de
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).to(device).eval()
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype).to(device).eval()
     load_s = time.perf_counter() - started
     digit_ids = [tokenizer.encode(token, add_special_tokens=False)[0] for token in digit_tokens]
     values = torch.as_tensor(digit_values, dtype=torch.float32, device=device)
@@ -156,7 +160,26 @@ def inference_comparison(spec, folder, texts, fit_texts, fit_y, device) -> dict:
         device,
     )
     base["dtype"] = "float32"
-    for record in (ours, base):
+    records = [ours, base]
+    base_bf16 = None
+    if ours["dtype"] == "bfloat16":
+        # the loop a user with native bf16 would write: the same, with the weights in bf16
+        log(f"inference, baseline: transformers bfloat16, batch {BASELINE_BATCH}, full logits")
+        bf16_prediction, base_bf16, _ = baseline_inference(
+            folder,
+            prompts,
+            estimator.verbalizer_tokens_,
+            estimator.verbalizer_values_,
+            estimator.use_chat_,
+            device,
+            dtype=torch.bfloat16,
+        )
+        base_bf16["dtype"] = "bfloat16"
+        base_bf16["max_abs_prediction_difference_to_float32"] = float(
+            np.max(np.abs(bf16_prediction - base_prediction))
+        )
+        records.append(base_bf16)
+    for record in records:
         record["tokens_per_s"] = record["tokens"] / record["seconds"]
     same_digits = [int(i) for i in digit_ids] == [int(i) for i in estimator.verbalizer_ids_]
     del estimator, backbone
@@ -168,6 +191,14 @@ def inference_comparison(spec, folder, texts, fit_texts, fit_y, device) -> dict:
         "ours": ours,
         "baseline": base,
         "ratio": ours["tokens_per_s"] / base["tokens_per_s"],
+        **(
+            {
+                "baseline_bfloat16": base_bf16,
+                "ratio_bfloat16": ours["tokens_per_s"] / base_bf16["tokens_per_s"],
+            }
+            if base_bf16 is not None
+            else {}
+        ),
         "same_tokens": ours["tokens"] == base["tokens"],
         "same_digit_token_ids": same_digits,
         "max_abs_prediction_difference": float(np.max(np.abs(ours_prediction - base_prediction))),
