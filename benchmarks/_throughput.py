@@ -364,6 +364,13 @@ def _check_lines(results: dict) -> list[str]:
             f"B norm {finetune['baseline']['lora_B_norm_after']:.3g} (initialised to 0), training "
             f"loss {finetune['baseline']['train_loss']:.3g}.",
         ]
+        if "held_out" in finetune["ours"]:
+            ours_q, base_q = finetune["ours"]["held_out"], finetune["baseline"]["held_out"]
+            lines.append(
+                f"- Quality of the two fits on {finetune['n_held_out']} held-out snippets: "
+                f"ours Pearson r {ours_q['pearson_r']:.3f}, RMSE {ours_q['rmse']:.3f}; Trainer "
+                f"r {base_q['pearson_r']:.3f}, RMSE {base_q['rmse']:.3f}."
+            )
         loading.append(f"Trainer model {finetune['baseline']['load_s']:.1f} s")
     lines.append(f"- Model loading, excluded from all timings: {', '.join(loading)}.")
     large = results.get("large_model_inference", {"skipped": True})

@@ -6,7 +6,8 @@ one epoch, batch 16, r=8, alpha=16 on q_proj/v_proj, lr 5e-4: ``LLMRegressor.fit
 the Trainer's, with the base model already in memory) against ``Trainer`` + peft
 (``AutoModelForSequenceClassification``, regression, float32) on the same prompts. Model loading
 is excluded from both timings; the report also gives our epoch alone (without copying the base
-model and adding the adapters) and checks that the Trainer really trained.
+model and adding the adapters), checks that the Trainer really trained, and scores both fits on
+256 held-out snippets (Pearson r and RMSE against the ratings: the quality of equal work).
 
 ``bench_throughput.py`` runs this and ``bench_throughput_predict.py`` together (the committed
 ``benchmarks/results/throughput.*``); alone, this script writes ``<out>/throughput_fit.json``,
@@ -23,6 +24,7 @@ import math
 import tempfile
 import time
 
+import numpy as np
 import torch
 from _throughput import MODEL, chat_texts, estimator_prompts, free_memory, log
 from _throughput import main as run_sections
@@ -30,6 +32,16 @@ from _throughput import main as run_sections
 TRAIN_BATCH = 16
 LORA = {"r": 8, "alpha": 16, "dropout": 0.05, "target_modules": ["q_proj", "v_proj"]}
 LEARNING_RATE = 5e-4
+HELD_OUT = 256  # inference snippets on which both fits are scored (quality at equal work)
+
+
+def quality(prediction, truth) -> dict:
+    """Held-out Pearson r and RMSE against the human ratings."""
+    prediction, truth = np.asarray(prediction, dtype=float), np.asarray(truth, dtype=float)
+    return {
+        "pearson_r": float(np.corrcoef(prediction, truth)[0, 1]),
+        "rmse": float(np.sqrt(np.mean((prediction - truth) ** 2))),
+    }
 
 
 def ours_finetune(spec, texts, y, device) -> tuple[object, dict]:
@@ -89,7 +101,7 @@ def _trainer_model(folder, tokenizer):
     return get_peft_model(model, config)
 
 
-def trainer_finetune(folder, prompts, y, use_chat, device) -> dict:
+def trainer_finetune(folder, prompts, y, use_chat, device, test_prompts, test_y) -> dict:
     """The plain recipe: ``Trainer`` + peft LoRA, regression head, float32, one epoch."""
     from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments
 
@@ -99,16 +111,20 @@ def trainer_finetune(folder, prompts, y, use_chat, device) -> dict:
         tokenizer.pad_token = tokenizer.eos_token
     model = _trainer_model(folder, tokenizer)
     load_s = time.perf_counter() - started
-    encoded = tokenizer(
-        chat_texts(tokenizer, prompts, use_chat),
-        truncation=True,
-        max_length=256,
-        add_special_tokens=not use_chat,
-    )
-    dataset = [
-        {"input_ids": ids, "attention_mask": mask, "labels": float(label)}
-        for ids, mask, label in zip(encoded["input_ids"], encoded["attention_mask"], y, strict=True)
-    ]
+
+    def dataset(texts, labels):
+        encoded = tokenizer(
+            chat_texts(tokenizer, texts, use_chat),
+            truncation=True,
+            max_length=256,
+            add_special_tokens=not use_chat,
+        )
+        rows = zip(encoded["input_ids"], encoded["attention_mask"], labels, strict=True)
+        return [
+            {"input_ids": ids, "attention_mask": mask, "labels": float(label)}
+            for ids, mask, label in rows
+        ]
+
     with tempfile.TemporaryDirectory() as output_dir:
         args = TrainingArguments(
             output_dir=output_dir,
@@ -126,12 +142,13 @@ def trainer_finetune(folder, prompts, y, use_chat, device) -> dict:
         trainer = Trainer(
             model=model,
             args=args,
-            train_dataset=dataset,
+            train_dataset=dataset(prompts, y),
             data_collator=DataCollatorWithPadding(tokenizer),
         )
         started = time.perf_counter()
         output = trainer.train()
         seconds = time.perf_counter() - started
+        held_out = trainer.predict(dataset(test_prompts, test_y)).predictions.reshape(-1)
     lora_b_norm = sum(
         float(p.detach().float().norm()) for name, p in model.named_parameters() if "lora_B" in name
     )
@@ -146,18 +163,21 @@ def trainer_finetune(folder, prompts, y, use_chat, device) -> dict:
         "lora_B_norm_after": lora_b_norm,
         "loss": "mse",
         "dtype": "float32",
+        "held_out": quality(held_out, test_y),
     }
 
 
-def finetune_comparison(spec, folder, texts, y, device) -> dict:
+def finetune_comparison(spec, folder, texts, y, device, test_x, test_y) -> dict:
     log(f"fine-tuning, ours: LLMRegressor.fit, 1 epoch over {len(texts)} rows")
     estimator, ours = ours_finetune(spec, texts, y, device)
+    ours["held_out"] = quality(estimator.predict(test_x), test_y)
     prompts = estimator_prompts(estimator, texts)
+    test_prompts = estimator_prompts(estimator, test_x)
     use_chat = estimator.use_chat_
     del estimator
     free_memory()
     log("fine-tuning, baseline: transformers Trainer + peft, 1 epoch")
-    base = trainer_finetune(folder, prompts, y, use_chat, device)
+    base = trainer_finetune(folder, prompts, y, use_chat, device, test_prompts, test_y)
     return {
         "n_train": len(texts),
         "batch_size": TRAIN_BATCH,
@@ -167,11 +187,15 @@ def finetune_comparison(spec, folder, texts, y, device) -> dict:
         "baseline": base,
         "ratio": ours["examples_per_s"] / base["examples_per_s"],
         "epoch_only_ratio": ours["epoch_examples_per_s"] / base["examples_per_s"],
+        "n_held_out": len(test_x),
     }
 
 
 def measure_finetune(run) -> dict:
-    return finetune_comparison(MODEL, run.folder, run.train_x, run.train_y, run.device)
+    test_x, test_y = run.infer_x[:HELD_OUT], run.infer_y[:HELD_OUT]
+    return finetune_comparison(
+        MODEL, run.folder, run.train_x, run.train_y, run.device, test_x, test_y
+    )
 
 
 SECTIONS = {"finetune": measure_finetune}
