@@ -173,9 +173,7 @@ def add_compute_limit(part: dict, peaks: dict) -> None:
         "tokens_per_s": peaks[name]["gflops"] * 1e9 / flops_per_token,
     }
     part["compute_limit"] = limit
-    for record in (part["ours"], part["baseline"], part.get("baseline_bfloat16")):
-        if record is None:
-            continue
+    for record in (part[key] for key in ("ours", "baseline", "baseline_bfloat16") if key in part):
         record["fraction_of_limit"] = record["tokens_per_s"] / limit["tokens_per_s"]
     part["model_flops_utilisation"] = part["ours"]["fraction_of_limit"]
     part["baseline_model_flops_utilisation_float32"] = (

@@ -24,6 +24,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
 
@@ -117,6 +118,8 @@ def baseline_inference(
     """Plain transformers in ``dtype``, fixed batches of 32 in data order, full logits."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    name = str(dtype).replace("torch.", "")
+    log(f"inference, baseline: transformers {name}, batch {BASELINE_BATCH}, full logits")
     started = time.perf_counter()
     tokenizer = AutoTokenizer.from_pretrained(folder)
     tokenizer.padding_side = "left"
@@ -135,7 +138,14 @@ def baseline_inference(
     seconds = time.perf_counter() - started
     del model
     free_memory()
-    return prediction, {"load_s": load_s, "seconds": seconds, "tokens": n_tokens}, digit_ids
+    record = {
+        "load_s": load_s,
+        "seconds": seconds,
+        "tokens": n_tokens,
+        "tokens_per_s": n_tokens / seconds,
+        "dtype": name,
+    }
+    return prediction, record, digit_ids
 
 
 def inference_comparison(spec, folder, texts, fit_texts, fit_y, device) -> dict:
@@ -150,8 +160,9 @@ def inference_comparison(spec, folder, texts, fit_texts, fit_y, device) -> dict:
     backbone = load_backbone(spec, dtype=estimator.dtype_, device=device, copy_model=False)
     n_parameters = sum(p.numel() for p in backbone.model.parameters())
     n_non_embedding = non_embedding_parameters(backbone.model)
-    log(f"inference, baseline: transformers float32, batch {BASELINE_BATCH}, full logits")
-    base_prediction, base, digit_ids = baseline_inference(
+    ours["tokens_per_s"] = ours["tokens"] / ours["seconds"]
+    baseline = functools.partial(
+        baseline_inference,
         folder,
         prompts,
         estimator.verbalizer_tokens_,
@@ -159,28 +170,18 @@ def inference_comparison(spec, folder, texts, fit_texts, fit_y, device) -> dict:
         estimator.use_chat_,
         device,
     )
-    base["dtype"] = "float32"
-    records = [ours, base]
-    base_bf16 = None
+    base_prediction, base, digit_ids = baseline()
+    bf16_part = {}
     if ours["dtype"] == "bfloat16":
         # the loop a user with native bf16 would write: the same, with the weights in bf16
-        log(f"inference, baseline: transformers bfloat16, batch {BASELINE_BATCH}, full logits")
-        bf16_prediction, base_bf16, _ = baseline_inference(
-            folder,
-            prompts,
-            estimator.verbalizer_tokens_,
-            estimator.verbalizer_values_,
-            estimator.use_chat_,
-            device,
-            dtype=torch.bfloat16,
-        )
-        base_bf16["dtype"] = "bfloat16"
+        bf16_prediction, base_bf16, _ = baseline(dtype=torch.bfloat16)
         base_bf16["max_abs_prediction_difference_to_float32"] = float(
             np.max(np.abs(bf16_prediction - base_prediction))
         )
-        records.append(base_bf16)
-    for record in records:
-        record["tokens_per_s"] = record["tokens"] / record["seconds"]
+        bf16_part = {
+            "baseline_bfloat16": base_bf16,
+            "ratio_bfloat16": ours["tokens_per_s"] / base_bf16["tokens_per_s"],
+        }
     same_digits = [int(i) for i in digit_ids] == [int(i) for i in estimator.verbalizer_ids_]
     del estimator, backbone
     free_memory()
@@ -191,14 +192,7 @@ def inference_comparison(spec, folder, texts, fit_texts, fit_y, device) -> dict:
         "ours": ours,
         "baseline": base,
         "ratio": ours["tokens_per_s"] / base["tokens_per_s"],
-        **(
-            {
-                "baseline_bfloat16": base_bf16,
-                "ratio_bfloat16": ours["tokens_per_s"] / base_bf16["tokens_per_s"],
-            }
-            if base_bf16 is not None
-            else {}
-        ),
+        **bf16_part,
         "same_tokens": ours["tokens"] == base["tokens"],
         "same_digit_token_ids": same_digits,
         "max_abs_prediction_difference": float(np.max(np.abs(ours_prediction - base_prediction))),
