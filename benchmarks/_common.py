@@ -6,10 +6,12 @@
 * How they run: the flags that mean the same in every script that takes them (``add_flags``:
   ``--out``, ``--threads``, ``--jobs``, ``--report-only``) and ``limit_threads``.
 * What every benchmark records about its run: the command, the time and the machine
-  (``command_line``, ``utc_timestamp``, ``machine``, ``load_average``), and what a
-  ``--report-only`` rewrite keeps of the run that computed the results (``keep_measured``).
-* How they write their results: ``<out>/<stem>.json``, ``.md`` and ``.png`` (``write_results``,
-  ``read_results``), the figure on matplotlib's file backend (``pyplot``, ``save_figure``).
+  (``command_line``, ``utc_timestamp``, ``machine``, ``load_average``, ``describe_machine``).
+* Where and how they write their results: ``<out>/<stem>.json``, ``.md`` and ``.png``
+  (``results_folder``: ``benchmarks/results``, or ``benchmarks/cache/quick`` for a ``--quick``
+  smoke run; ``write_results``, ``read_results``: a ``--report-only`` rewrite redraws the table
+  and plot from the JSON), the figure on matplotlib's file backend (``pyplot``,
+  ``save_figure``).
 
 The scripts import it as ``import _common`` (their folder is on ``sys.path`` when run).
 """
@@ -168,12 +170,23 @@ def machine(*, threads: int | None = None, load_average_at_start: float | None =
     }
 
 
+def describe_machine(machine: dict | str) -> str:
+    """``machine()``'s record in words ("x86_64, 2 cores, load 1.1 at the start"); a string (as
+    older results recorded it) is returned as it is."""
+    if isinstance(machine, str):
+        return machine
+    words = f"{machine['processor']}, {machine['cpu_count']} cores"
+    if machine.get("load_average_at_start") is not None:
+        words += f", load {machine['load_average_at_start']:.1f} at the start"
+    return words
+
+
 # -- how a benchmark runs --------------------------------------------------------------------------
 FLAGS = {
     "--out": {
         "type": Path,
-        "default": RESULTS,
-        "help": "results folder (default: benchmarks/results)",
+        "default": None,
+        "help": "results folder (default: benchmarks/results; --quick: benchmarks/cache/quick)",
     },
     "--threads": {"type": int, "default": 1, "help": "torch / BLAS threads"},
     "--jobs": {"type": int, "default": 2, "help": "joblib workers for the replications"},
@@ -190,6 +203,16 @@ def add_flags(parser: argparse.ArgumentParser, *flags: str, **changes: dict) -> 
     e.g. ``out={"default": None}``."""
     for flag in flags:
         parser.add_argument(flag, **{**FLAGS[flag], **changes.get(flag[2:].replace("-", "_"), {})})
+
+
+def results_folder(out: Path | None, quick: bool = False) -> Path:
+    """Where a run writes its results: ``out`` when the user named one (``--out``); otherwise the
+    committed ``benchmarks/results``, or ``benchmarks/cache/quick`` for a ``--quick`` smoke run,
+    so that a smoke run never overwrites the committed results. Both runs use the same file
+    names."""
+    if out is not None:
+        return out
+    return CACHE / "quick" if quick else RESULTS
 
 
 def limit_threads(threads: int, *, blas: bool = True) -> None:
@@ -225,15 +248,6 @@ def write_results(out: Path, stem: str, payload, markdown: str, plot, **json_opt
 def read_results(out: Path, stem: str) -> dict:
     """The saved ``<out>/<stem>.json``, for a ``--report-only`` rewrite of its table and plot."""
     return json.loads((out / f"{stem}.json").read_text())
-
-
-def keep_measured(payload: dict, previous: Path, keys) -> None:
-    """For a ``--report-only`` rewrite: the ``keys`` of ``payload`` (the command, the date, the
-    machine, ...) take the values that the invocation which computed the results recorded in
-    ``previous``, where it exists and has them."""
-    if previous.exists():
-        carried = json.loads(previous.read_text())
-        payload.update({key: carried[key] for key in keys if key in carried})
 
 
 def pyplot():

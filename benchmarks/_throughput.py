@@ -526,6 +526,7 @@ def parse_args(argv=None, doc: str = __doc__) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.n_texts = args.n_texts or (64 if args.quick else 2000)
     args.n_train = args.n_train or (32 if args.quick else 128)
+    args.out = _common.results_folder(args.out, args.quick)
     return args
 
 

@@ -44,7 +44,7 @@ Usage::
     python benchmarks/bench_efficiency.py                   # the 8 default tasks (~75 min)
     python benchmarks/bench_efficiency.py --tasks all       # all 10 tasks
     python benchmarks/bench_efficiency.py --quick           # smoke run: 2 tasks, tiny sizes
-    python benchmarks/bench_efficiency.py --report-only     # rewrite the results from the cache
+    python benchmarks/bench_efficiency.py --report-only     # table and plot from the JSON
 
 Results: ``benchmarks/results/efficiency.{json,md,png}``.
 """
@@ -321,10 +321,14 @@ def main(argv=None):
     parser.add_argument("--max-length", type=int, default=128)
     _common.add_flags(parser, "--threads")
     parser.add_argument("--quick", action="store_true")
-    _common.add_flags(
-        parser, "--report-only", report_only={"help": "rewrite the results from the cache"}
-    )
+    _common.add_flags(parser, "--report-only", "--out")
     args = parser.parse_args(argv)
+    args.out = _common.results_folder(args.out, args.quick)
+    if args.report_only:
+        payload = _common.read_results(args.out, "efficiency")
+        drawn = functools.partial(plot, payload)
+        _common.write_results(args.out, "efficiency", None, markdown(payload), drawn)
+        return
     if args.tasks == ["all"]:
         args.tasks = list(TASKS)
     args.tag = "full"
@@ -347,13 +351,13 @@ def main(argv=None):
     load_average = _common.load_average()
     done_path = CACHE / f"results-{args.tag}.json"
     results = json.loads(done_path.read_text()) if done_path.exists() else {}
-    for name in [] if args.report_only else args.tasks:
+    for name in args.tasks:
         print(f"== {name}", flush=True)
         result = run_task(name, args)
         results[name] = result
         done_path.parent.mkdir(parents=True, exist_ok=True)
         done_path.write_text(json.dumps(results, indent=2))
-    results = {n: results[n] for n in results if n in args.tasks or args.report_only}
+    results = {n: results[n] for n in results if n in args.tasks}
     for result in results.values():
         metric = PRIMARY[result["kind"]]
         result["metric"] = metric
@@ -392,15 +396,10 @@ def main(argv=None):
         "results": results,
         "analysis": analyse(results),
     }
-    tag = "" if args.tag == "full" else "-quick"
-    out = _common.RESULTS if args.tag == "full" else CACHE / "quick"
-    if args.report_only:  # keep what the computing invocation measured
-        measured = ("command", "date", "machine", "seconds_this_invocation")
-        _common.keep_measured(payload, out / f"efficiency{tag}.json", measured)
     drawn = functools.partial(plot, payload)
-    _common.write_results(out, f"efficiency{tag}", payload, markdown(payload), drawn)
+    _common.write_results(args.out, "efficiency", payload, markdown(payload), drawn)
     print(
-        f"wrote {out}/efficiency{tag}.{{json,md,png}} "
+        f"wrote {args.out}/efficiency.{{json,md,png}} "
         f"({payload['seconds_this_invocation'] / 60:.1f} min)"
     )
 

@@ -58,7 +58,6 @@ import functools
 import hashlib
 import json
 import os
-import platform
 import time
 import warnings
 
@@ -497,7 +496,8 @@ def markdown(summary, datasets, meta) -> str:
     lines = [
         "# Fine-tune then rectify on real ratings",
         "",
-        f"Command: `{meta['command']}` ({meta['minutes']:.0f} min on {meta['machine']}).",
+        f"Command: `{meta['command']}` ({meta['minutes']:.0f} min on "
+        f"{_common.describe_machine(meta['machine'])}).",
         "",
         "Truth: the mean rating over the whole file. Each dataset's pool is a fixed random sample "
         "of the file; `n` of its rows are labelled, the rest unlabelled. Replications are "
@@ -651,17 +651,18 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="one dataset, small pool, smoke run")
     _common.add_flags(parser, "--report-only")
     args = parser.parse_args(argv)
+    stem, args.out = "finetune_split", _common.results_folder(args.out, args.quick)
     if args.report_only:
-        saved = _common.read_results(args.out, "finetune_split")
+        saved = _common.read_results(args.out, stem)
         summary, datasets = saved["summary"], saved["datasets"]
         text = markdown(summary, datasets, saved["meta"])
         drawn = functools.partial(plot, summary, datasets)
-        _common.write_results(args.out, "finetune_split", None, text, drawn)
+        _common.write_results(args.out, stem, None, text, drawn)
         return
     if args.quick:
         args.datasets, args.budgets, args.pool = args.datasets[:1], [200], 600
         args.replications, args.seeds, args.cross_blocks = 40, 1, 0
-    started = time.perf_counter()
+    started, load_average = time.perf_counter(), _common.load_average()
     datasets = []
     for name in args.datasets:
         dataset = run_dataset(name, args)
@@ -670,7 +671,7 @@ def main(argv=None):
     meta = {
         "command": _common.command_line(),
         "minutes": (time.perf_counter() - started) / 60,
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "machine": _common.machine(load_average_at_start=load_average),
         "date": _common.utc_timestamp(),
         "seeds": args.seeds,
         "replications": args.replications,
@@ -679,7 +680,6 @@ def main(argv=None):
         "grid": datasets[0]["grid"] if datasets else [],
     }
     meta["targets"] = check_targets(summary, args)
-    stem = "finetune_split_quick" if args.quick else "finetune_split"
     for dataset in datasets:
         dataset.pop("records")
     _common.write_results(

@@ -162,6 +162,7 @@ def report(cache, args, load_average, seconds):
         "results": rows,
     }
     drawn = functools.partial(plot, payload)
+    args.out = _common.results_folder(args.out)
     _common.write_results(args.out, "head_learning_rate", payload, markdown(payload), drawn)
     print(f"wrote {args.out}/head_learning_rate.{{json,md,png}}")
 

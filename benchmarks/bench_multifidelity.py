@@ -43,7 +43,7 @@ Usage::
     python benchmarks/bench_multifidelity.py                # SmolLM2 conditions on 1 seed
     python benchmarks/bench_multifidelity.py --llm-seeds 3  # ... on 3 seeds (committed results)
     python benchmarks/bench_multifidelity.py --quick        # smoke run: small pool, 1 seed
-    python benchmarks/bench_multifidelity.py --report-only  # rewrite the results from the cache
+    python benchmarks/bench_multifidelity.py --report-only  # table and plot from the JSON
     python benchmarks/bench_multifidelity.py --student llm --datasets fpb headlines \
         --conditions human imfl-sim-0.8 --no-ablations --sweep 0.8   # LoRA-tuned MiniLM student
 
@@ -466,22 +466,26 @@ def main(argv=None):  # noqa: C901 - one linear script
         parser,
         "--report-only",
         "--out",
-        report_only={"help": "rewrite the results from the cache, run nothing"},
-        out={"default": None, "help": "default benchmarks/results; --quick: the cache"},
     )
     args = parser.parse_args(argv)
+    stem = "multifidelity" + ("" if args.student == "logreg" else "-llm-student")
+    args.out = _common.results_folder(args.out, args.quick)
+    if args.report_only:
+        payload = _common.read_results(args.out, stem)
+        sweep = payload["setup"].get("sweep", [f"imfl-sim-{a:g}" for a in sorted(args.sweep)])
+        text = markdown(payload, REPORTED_ABLATIONS, sweep)
+        _common.write_results(args.out, stem, None, text, functools.partial(plot, payload, sweep))
+        return
     _common.limit_threads(args.threads)
 
     seeds = [0] if args.quick else list(range(args.seeds))
     tag = ("quick" if args.quick else "full") + ("" if args.student == "logreg" else "-llm-student")
-    if args.out is None:  # a smoke run never overwrites the committed results
-        args.out = CACHE / "quick" if args.quick else _common.RESULTS
     results = JsonCache(CACHE / f"results-{tag}.jsonl")
     started_all = time.perf_counter()
     load_average = _common.load_average()
     timings, llm_stats = {}, {}
 
-    for name in [] if args.report_only else args.datasets:
+    for name in args.datasets:
         print(f"== {name}", flush=True)
         t0 = time.perf_counter()
         data = Dataset(name, args, llm_stats.setdefault(name, {}))
@@ -517,11 +521,24 @@ def main(argv=None):  # noqa: C901 - one linear script
         llm_stats,
         load_average,
         time.perf_counter() - started_all,
-        tag,
+        stem,
     )
 
 
 # -------------------------------------------------------------------------------- report
+# the ablations in the report's tables, in this order (the sweep has its own table)
+REPORTED_ABLATIONS = ["imfl-sim-0.8"] + [
+    f"ablation-{a}"
+    for a in (
+        "constant-split",
+        "uncertainty-only",
+        "diversity-only",
+        "random-split",
+        "random-selection",
+    )
+]
+
+
 def summarise(results, name, condition, seeds):
     values = [
         results[f"{name}|{s}|{condition}"] for s in seeds if f"{name}|{s}|{condition}" in results
@@ -546,18 +563,8 @@ def main_conditions(name, quick=False):
     ]
 
 
-def report(results, args, seeds, timings, llm_stats, load_average, seconds, tag):
-    suffix = {"full": "", "quick": "-quick"}.get(tag, "-" + tag.replace("full-", ""))
-    ablations = ["imfl-sim-0.8"] + [
-        f"ablation-{a}"
-        for a in (
-            "constant-split",
-            "uncertainty-only",
-            "diversity-only",
-            "random-split",
-            "random-selection",
-        )
-    ]
+def report(results, args, seeds, timings, llm_stats, load_average, seconds, stem):
+    ablations = REPORTED_ABLATIONS
     sweep = [f"imfl-sim-{a:g}" for a in sorted(args.sweep)]
     table = {}
     for name in args.datasets:
@@ -572,6 +579,7 @@ def report(results, args, seeds, timings, llm_stats, load_average, seconds, tag)
             "budgets": {name: budgets(name, args.quick) for name in args.datasets},
             "human_sizes": {name: human_sizes(name, args.quick) for name in args.datasets},
             "seeds": seeds,
+            "sweep": sweep,
             "retrieved_examples_k": args.k,
             "student": STUDENTS[args.student],
             "llm": "SmolLM2-135M-Instruct (int8 dynamic quantisation, CPU), label-word "
@@ -595,13 +603,10 @@ def report(results, args, seeds, timings, llm_stats, load_average, seconds, tag)
             name: _claim(table[name], human_sizes(name, args.quick)[1]) for name in args.datasets
         },
     }
-    if args.report_only:  # keep what the computing invocation measured
-        measured = ("command", "date", "machine", "seconds_this_invocation", "timings", "llm_stats")
-        _common.keep_measured(payload, args.out / f"multifidelity{suffix}.json", measured)
     text = markdown(payload, ablations, sweep)
     drawn = functools.partial(plot, payload, sweep)
-    _common.write_results(args.out, f"multifidelity{suffix}", payload, text, drawn)
-    print(f"wrote {args.out}/multifidelity{suffix}.{{json,md,png}} ({seconds / 60:.1f} min)")
+    _common.write_results(args.out, stem, payload, text, drawn)
+    print(f"wrote {args.out}/{stem}.{{json,md,png}} ({seconds / 60:.1f} min)")
 
 
 def _claim(rows, n_human_3x):

@@ -369,7 +369,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="one dataset, 10 replications")
     _common.add_flags(parser, "--report-only")
     args = parser.parse_args(argv)
-    stem = "rectify_quick" if args.quick else "rectify"
+    stem, args.out = "rectify", _common.results_folder(args.out, args.quick)
     if args.quick:
         args.datasets, args.replications, args.pool, args.n = ["vader_movie"], 10, 1000, 200
     if args.report_only:

@@ -365,7 +365,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="one dataset, 6 replications")
     _common.add_flags(parser, "--report-only")
     args = parser.parse_args(argv)
-    stem = "regression_quick" if args.quick else "regression"
+    stem, args.out = "regression", _common.results_folder(args.out, args.quick)
     if args.quick:
         args.datasets, args.replications = ["emobank"], 6
     if args.report_only:

@@ -38,7 +38,7 @@ Usage::
 
     python benchmarks/bench_revision.py                 # the committed run (2 seeds)
     python benchmarks/bench_revision.py --quick         # smoke run: small sets, 1 seed
-    python benchmarks/bench_revision.py --report-only   # rewrite the results from the cache
+    python benchmarks/bench_revision.py --report-only   # table and plot from the JSON
 
 Results: ``benchmarks/results/revision.{json,md,png}``.
 """
@@ -232,15 +232,17 @@ def main(argv=None):
         "--threads",
         "--report-only",
         "--out",
-        report_only={"help": "rewrite the results from the cache, run nothing"},
-        out={"default": None, "help": "default benchmarks/results; --quick: the cache"},
     )
     args = parser.parse_args(argv)
+    args.out = _common.results_folder(args.out, args.quick)
+    if args.report_only:
+        payload = _common.read_results(args.out, "revision")
+        drawn = functools.partial(plot, payload)
+        _common.write_results(args.out, "revision", None, markdown(payload), drawn)
+        return
     if args.quick:
         args.seeds, args.n_teacher, args.n_audit, args.budget, args.n_test = 1, 200, 40, 60, 200
     tag = "quick" if args.quick else "full"
-    if args.out is None:
-        args.out = CACHE / "quick" if args.quick else _common.RESULTS
     _common.limit_threads(args.threads)
     config = {k: getattr(args, k) for k in ("n_teacher", "n_audit", "budget", "sim_accuracy")}
     config.update(threshold=args.threshold, n_test=args.n_test, student=STUDENT)
@@ -257,7 +259,7 @@ def main(argv=None):
                 **scores(setting.truth.astype(str), setting.teacher.astype(str)),
                 "n_rows": len(setting.X),
             }
-            for seed in [] if args.report_only else range(args.seeds):
+            for seed in range(args.seeds):
                 done = {}
                 for condition in CONDITIONS:
                     key = f"{name}|{kind}|{seed}|{condition}"
@@ -275,7 +277,7 @@ def main(argv=None):
                         f"({record['seconds']:.0f} s)",
                         flush=True,
                     )
-    report(results, teachers, args, config, time.perf_counter() - started, load_average, tag)
+    report(results, teachers, args, config, time.perf_counter() - started, load_average)
 
 
 def summarise(values, metric):
@@ -284,7 +286,7 @@ def summarise(values, metric):
     return {"mean": float(column.mean()), "sd": sd, "all": column.tolist()}
 
 
-def report(results, teachers, args, config, seconds, load_average, tag):
+def report(results, teachers, args, config, seconds, load_average):
     seeds = list(range(args.seeds))
     table, categories = {}, {}
     for setting, teacher in teachers.items():
@@ -341,14 +343,9 @@ def report(results, teachers, args, config, seconds, load_average, tag):
         "categories_seed0_revised_human": categories,
         "claim": claim,
     }
-    suffix = "" if tag == "full" else "-quick"
-    if args.report_only:  # keep what the computing invocation measured
-        measured = ("command", "date", "machine", "seconds_this_invocation")
-        _common.keep_measured(payload, args.out / f"revision{suffix}.json", measured)
     drawn = functools.partial(plot, payload)
-    stem = f"revision{suffix}"
-    _common.write_results(args.out, stem, payload, markdown(payload), drawn, default=str)
-    print(f"wrote {args.out}/revision{suffix}.{{json,md,png}} ({seconds / 60:.1f} min)")
+    _common.write_results(args.out, "revision", payload, markdown(payload), drawn, default=str)
+    print(f"wrote {args.out}/revision.{{json,md,png}} ({seconds / 60:.1f} min)")
 
 
 def _mean_above(rows, first, second):

@@ -378,6 +378,7 @@ def main(argv=None) -> None:
     parser.add_argument("--breakdown", help=argparse.SUPPRESS)
     _common.add_flags(parser, "--out", "--report-only")
     args = parser.parse_args(argv)
+    args.out = _common.results_folder(args.out, args.quick)
     if args.child or args.breakdown:
         result = run_one(json.loads(args.child)) if args.child else None
         result = result or breakdown_one(json.loads(args.breakdown))
