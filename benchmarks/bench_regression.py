@@ -35,7 +35,7 @@ cached in ``benchmarks/cache/features`` (the estimators' on-disk feature cache).
 Usage::
 
     python benchmarks/bench_regression.py                      # both datasets, 60 reps each
-                                                               # (the committed run: 17 min
+                                                               # (the committed run: 18 min
                                                                # on 2 shared cores)
     python benchmarks/bench_regression.py --quick              # smoke run: 1 dataset, 6 reps
     python benchmarks/bench_regression.py --report-only        # redraw table and plot from JSON
