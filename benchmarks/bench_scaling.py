@@ -12,7 +12,12 @@ process) and on a 2-worker :func:`~sklearn_llmrect.parallel.scheduler_context`
   (what remains is reading, hashing, caching and writing);
 * ``tiny-llm``: :class:`~sklearn_llmrect.LLMRegressor` on the random 2-layer BERT of the tests
   (``tests/_tiny_models.py``: hidden size 16, the MiniLM WordPiece tokenizer), fitted for one
-  epoch on 256 texts, so that every chunk is tokenized and goes through a real forward pass.
+  epoch on 256 texts, so that every chunk is tokenized and goes through a real forward pass;
+* ``tiny-features``: the default surrogate's shape, a
+  :class:`~sklearn_llmrect.features.FrozenFeatures` (the same tiny BERT) + ``Ridge`` pipeline,
+  which keeps every text's vector in the process-wide memory of text vectors, with its default
+  bound (1 GiB) and, as ``tiny-features-32MiB``, with
+  :func:`~sklearn_llmrect.caching.set_vector_memory_limit` at 32 MiB (in every worker too).
 
 Every run is a fresh subprocess, so its peak resident set (``VmHWM`` of ``/proc/self/status``,
 the driver's; the largest worker's through ``client.run``) is its own; the table gives the
@@ -52,6 +57,8 @@ STEM = "scaling"
 SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
 CHUNK_SIZE = 4096
+TORCH_MODELS = ("tiny-llm", "tiny-features", "tiny-features-32MiB")
+VECTOR_MEMORY_BOUND = {"tiny-features-32MiB": 32 * 1024**2}  # the others: the default
 BREAKDOWN_SIZE = 100_000
 ROW_GROUP = 10_000  # rows per Parquet row group, in every file
 WORDS = (
@@ -114,6 +121,7 @@ def fit_models(folder: Path) -> dict[str, str]:
     from sklearn.pipeline import make_pipeline
 
     from sklearn_llmrect import LLMRegressor
+    from sklearn_llmrect.features import FrozenFeatures
     from tests._tiny_models import tiny_model_paths
 
     texts = _texts(2000, np.random.default_rng(1))
@@ -129,10 +137,15 @@ def fit_models(folder: Path) -> dict[str, str]:
         device="cpu",
         random_state=0,
     ).fit(texts[:256], _score(texts[:256]))
+    features = FrozenFeatures(
+        tiny_model_paths()["bert"], max_length=32, batch_size=256, dtype="float32", device="cpu"
+    )
+    frozen = make_pipeline(features, Ridge()).fit(texts[:256], _score(texts[:256]))
     files = {}
-    for name, model in {"hashing-ridge": ridge, "tiny-llm": llm}.items():
+    for name, model in {"hashing-ridge": ridge, "tiny-llm": llm, "tiny-features": frozen}.items():
         files[name] = str(folder / f"{name}.joblib")
         joblib.dump(model, files[name])
+    files["tiny-features-32MiB"] = files["tiny-features"]
     return files
 
 
@@ -154,16 +167,22 @@ def run_one(config: dict) -> dict:
     _limit_threads(config)
     import joblib
 
+    from sklearn_llmrect.caching import set_vector_memory_limit
     from sklearn_llmrect.parallel import scheduler_context, stream_predict
 
+    bound = VECTOR_MEMORY_BOUND.get(config["model"])
+    if bound is not None:
+        set_vector_memory_limit(bound)
     model = joblib.load(config["model_file"])
-    if config["model"] == "tiny-llm":
+    if config["model"] in TORCH_MODELS:
         model.predict(["warm up"])  # load the network here, not in the timed run
     baseline = _status_mb("VmRSS")
     started = time.perf_counter()
     with scheduler_context(workers=None if config["workers"] == 1 else config["workers"]) as client:
         if client is not None:  # the workers' imports done before the clock starts
             client.run(_warm_up, config["model"])
+            if bound is not None:
+                client.run(set_vector_memory_limit, bound)
         ready = time.perf_counter()
         summary = stream_predict(
             model,
@@ -193,13 +212,14 @@ def _warm_up(model: str) -> None:
     """A worker's imports (torch and the package's models for the LLM)."""
     import sklearn.pipeline  # noqa: F401
 
-    if model == "tiny-llm":
+    if model in TORCH_MODELS:
+        import sklearn_llmrect.features  # noqa: F401
         import sklearn_llmrect.models.estimators  # noqa: F401
 
 
 def _limit_threads(config: dict) -> None:
     """One thread: torch's too for the LLM (the scikit-learn run never imports torch)."""
-    if config["model"] == "tiny-llm":
+    if config["model"] in TORCH_MODELS:
         _common.limit_threads(1)
     else:
         from threadpoolctl import threadpool_limits
@@ -319,6 +339,9 @@ includes the interpreter, the libraries and the model, which is why "growth whil
 (peak minus the RSS just before streaming) is given too. The largest worker's peak is its
 `VmHWM`, read through `client.run` at the end. The workers' imports are done before the clock
 starts; their unpickling of the model (for the LLM: loading the base model) is inside it.
+`tiny-features` keeps every text's vector in the process-wide memory of text vectors, up to its
+default bound of 1 GiB; `tiny-features-32MiB` is the same model with
+`set_vector_memory_limit(32 * 1024**2)` in the driver and in every worker.
 
 ## Where the time goes (serial, {BREAKDOWN_SIZE:,} rows, each stage timed over every chunk)
 
@@ -343,7 +366,7 @@ def plot(payload: dict, path: Path) -> None:
     left.set(xscale="log", yscale="log", xlabel="texts (N)", ylabel="wall time (s)")
     right.set(xscale="log", xlabel="texts (N)", ylabel="driver's peak RSS (MB)", ylim=(0, None))
     left.set_title("time grows with N")
-    right.set_title("memory does not")
+    right.set_title("memory does not (vectors: up to their bound)")
     for axis in (left, right):
         axis.grid(alpha=0.3)
     right.legend(fontsize=7)
@@ -353,9 +376,10 @@ def plot(payload: dict, path: Path) -> None:
 # ------------------------------------------------------------------------------------ main
 def _configs(sizes, files: dict, folder: Path) -> list[dict]:
     configs = []
-    for model in ("hashing-ridge", "tiny-llm"):
+    for model in ("hashing-ridge", *TORCH_MODELS):
         for fmt in ("parquet", "csv") if model == "hashing-ridge" else ("parquet",):
-            for workers in (1, 2) if fmt == "parquet" else (1,):
+            both = fmt == "parquet" and model != "tiny-features"  # its 1 GiB bound: serial only
+            for workers in (1, 2) if both else (1,):
                 for n in sizes:
                     configs.append(
                         {

@@ -13,9 +13,9 @@ TEXTS = ["the film was wonderful", "dull and far too long", "fine", "the film wa
 
 @pytest.fixture(autouse=True)
 def empty_memory():
-    _store._MEMORY.clear()
+    _store.reset()
     yield
-    _store._MEMORY.clear()
+    _store.reset()
 
 
 def _reference(path, texts, layer):
@@ -77,10 +77,45 @@ def test_each_text_is_computed_once_and_reloaded_from_disk(tiny_paths, tmp_path,
     clone(features).transform(TEXTS[:2] + ["a new text"])
     assert seen[-1] == "a new text" and len(seen) == 4  # only the new one was computed
     assert len(list((tmp_path / "features").rglob("shard-*.npz"))) == 2
-    _store._MEMORY.clear()  # a new process: everything comes back from the shards
+    _store.reset()  # a new process: everything comes back from the shards
     again = FrozenFeatures(tiny_paths["bert"], dtype="float32", memory=tmp_path).transform(TEXTS)
     np.testing.assert_array_equal(first, again)
     assert len(seen) == 4
+
+
+def test_memory_stays_within_its_bound_and_dropped_vectors_come_from_disk(
+    tiny_paths, tmp_path, monkeypatch
+):
+    from sklearn_llmrect.caching import set_vector_memory_limit
+    from sklearn_llmrect.caching._memory import VECTOR_MEMORY, entry_bytes
+    from sklearn_llmrect.features import _frozen
+
+    seen = []
+    original = _frozen.FrozenFeatures._forward
+    monkeypatch.setattr(
+        _frozen.FrozenFeatures, "_forward", lambda self, t: seen.extend(t) or original(self, t)
+    )
+    texts = [f"review number {i} was {'good' if i % 2 else 'bad'}" for i in range(300)]
+    unbounded = FrozenFeatures(tiny_paths["bert"], dtype="float32").transform(texts)
+    _store.reset()
+    seen.clear()
+    bound = 40 * entry_bytes(unbounded[0])  # room for 40 of the 300 vectors
+    previous = set_vector_memory_limit(bound)
+    try:
+        on_disk = FrozenFeatures(tiny_paths["bert"], dtype="float32", memory=tmp_path)
+        for start in range(0, 300, 50):  # a stream of chunks
+            chunk = on_disk.transform(texts[start : start + 50])
+            np.testing.assert_array_equal(chunk, unbounded[start : start + 50])
+            assert VECTOR_MEMORY.nbytes <= bound
+        assert sorted(seen) == sorted(texts)
+        again = on_disk.transform(texts)  # the dropped ones are read back from the shards
+        np.testing.assert_array_equal(again, unbounded)
+        assert len(seen) == 300 and VECTOR_MEMORY.nbytes <= bound
+        without_disk = FrozenFeatures(tiny_paths["bert"], dtype="float32")
+        np.testing.assert_array_equal(without_disk.transform(texts), unbounded)
+        assert len(seen) == 300 + 260  # no disk cache: the 260 dropped are computed again
+    finally:
+        set_vector_memory_limit(previous)
 
 
 def test_a_broken_shard_is_recomputed(tiny_paths, tmp_path):
@@ -88,7 +123,7 @@ def test_a_broken_shard_is_recomputed(tiny_paths, tmp_path):
     first = features.transform(TEXTS)
     for shard in (tmp_path / "features").rglob("shard-*.npz"):
         shard.write_bytes(b"not an npz file")
-    _store._MEMORY.clear()
+    _store.reset()
     np.testing.assert_allclose(features.transform(TEXTS), first, rtol=1e-6)
 
 

@@ -109,7 +109,7 @@ def test_a_grid_search_over_budgets_embeds_each_text_once(tiny_paths, tmp_path, 
         return original(self, texts)
 
     monkeypatch.setattr(_frozen.FrozenFeatures, "_forward", counting)
-    _store._MEMORY.clear()
+    _store.reset()
     rng = np.random.default_rng(0)
     words = np.array(["good", "bad", "fine", "dull", "great", "awful"])
     texts = [" ".join(rng.choice(words, 4)) + f" {i}" for i in range(240)]
@@ -123,4 +123,4 @@ def test_a_grid_search_over_budgets_embeds_each_text_once(tiny_paths, tmp_path, 
     search.fit(np.array(texts, dtype=object).reshape(-1, 1), y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert sorted(seen) == sorted(texts)  # 3 budgets x 2 folds + the refit: one pass per text
-    _store._MEMORY.clear()
+    _store.reset()

@@ -20,6 +20,10 @@ go through the cache; the rectified meta-estimators and
 :class:`sklearn.pipeline.Pipeline` does) that does this for every model they fit. This module
 imports neither torch nor transformers.
 
+Computed text vectors (of :class:`~sklearn_llmrect.features.FrozenFeatures` and
+:class:`~sklearn_llmrect.models.TextEmbedder`) are also kept in process memory, in one
+:class:`VectorMemory` bounded in bytes (:func:`set_vector_memory_limit`; 1 GiB by default).
+
 Notes
 -----
 A cached fit is reused whenever the key matches, also for an estimator with
@@ -32,8 +36,19 @@ joblib (never torch, never another part of the package but ``__version__``).
 
 from ._cached_estimator import CachedEstimator, unwrap
 from ._keys import data_hash, estimator_key
+from ._memory import VectorMemory, set_vector_memory_limit
 from ._store import FitCache, check_memory
 
-__all__ = ["CachedEstimator", "FitCache", "check_memory", "data_hash", "estimator_key", "unwrap"]
+__all__ = [
+    "CachedEstimator",
+    "FitCache",
+    "VectorMemory",
+    "check_memory",
+    "data_hash",
+    "estimator_key",
+    "set_vector_memory_limit",
+    "unwrap",
+]
 
 FitCache.__module__ = __name__  # its public home (pickles and API pages name this module)
+VectorMemory.__module__ = __name__

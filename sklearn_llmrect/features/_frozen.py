@@ -19,9 +19,11 @@ _CHUNK = 512  # texts per disk shard: a stopped run loses at most one chunk
 class FrozenFeatures(TransformerMixin, BaseEstimator):
     """Pooled hidden states of chosen layers of a frozen encoder or LLM, computed once.
 
-    Every text's vector is kept in process memory and, with ``memory``, on disk, so the K fold
-    models of a cross-fit, the clones of a grid search and a rerun of the same job embed each
-    text once. The forward pass stops after the deepest layer asked for.
+    Every text's vector is kept in process memory (up to a bound:
+    :func:`~sklearn_llmrect.caching.set_vector_memory_limit`) and, with ``memory``, on disk, so
+    the K fold models of a cross-fit, the clones of a grid search and a rerun of the same job
+    embed each text once, while streaming a large file through it keeps memory bounded. The
+    forward pass stops after the deepest layer asked for.
 
     Parameters
     ----------
@@ -187,14 +189,19 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
 
         keys = [text_key(text) for text in texts]
         store = self._store()
-        todo = store.missing(keys)
-        if todo:
-            self._compute(store, [texts[i] for i in todo], [keys[i] for i in todo])
-        out = store.get(keys) if keys else np.zeros((0, 0), dtype=np.float32)
+        found = store.find(keys)
+        first = {}  # each text not stored yet, at its first position
+        for i, key in enumerate(keys):
+            if key not in found:
+                first.setdefault(key, i)
+        if first:
+            found.update(self._compute(store, [texts[i] for i in first.values()], list(first)))
+        out = np.stack([found[key] for key in keys]) if keys else np.zeros((0, 0), np.float32)
         self.n_features_out_ = int(out.shape[1]) if keys else getattr(self, "n_features_out_", 0)
         return out
 
-    def _compute(self, store, texts: list[str], keys: list[bytes]) -> None:
+    def _compute(self, store, texts: list[str], keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        computed = {}
         order = np.argsort([len(text) for text in texts], kind="stable")
         bar = tqdm(
             total=len(texts),
@@ -205,9 +212,11 @@ class FrozenFeatures(TransformerMixin, BaseEstimator):
         with bar:
             for start in range(0, len(texts), _CHUNK):
                 chunk = order[start : start + _CHUNK]
-                vectors = self._forward([texts[i] for i in chunk])
+                vectors = np.asarray(self._forward([texts[i] for i in chunk]), dtype=np.float32)
                 store.add([keys[i] for i in chunk], vectors)
+                computed.update(zip([keys[i] for i in chunk], vectors, strict=True))
                 bar.update(len(chunk))
+        return computed
 
     def _forward(self, texts: list[str]) -> np.ndarray:
         from ._forward import pooled_layers

@@ -1,4 +1,4 @@
-"""Per-text storage of frozen features: in process memory, and optionally on disk in shards."""
+"""Per-text storage of frozen features: in bounded process memory, and on disk in shards."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
 
-# Features already computed, per feature spec, shared by every instance in the process: the K
-# fold models of a cross-fit, the clones of a grid search and a benchmark's replications all
-# look texts up here and never compute one twice.
-_MEMORY: dict[str, dict[bytes, np.ndarray]] = {}
+from ..caching._memory import VECTOR_MEMORY
 
 
 def text_key(text: str) -> bytes:
@@ -21,60 +19,111 @@ def text_key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8")).digest()
 
 
+class _ShardIndex:
+    """Which shard of a folder holds which key, and at which row (the keys only are read)."""
+
+    def __init__(self):
+        self.seen: set[str] = set()
+        self.where: dict[bytes, tuple[Path, int]] = {}
+        self.lock = threading.Lock()
+
+    def refresh(self, folder: Path) -> None:
+        """Index the shards written since the last call (by this process or another)."""
+        with self.lock:
+            for shard in sorted(folder.glob("shard-*.npz")):
+                if shard.name in self.seen:
+                    continue
+                self.seen.add(shard.name)
+                try:
+                    with np.load(shard, allow_pickle=False) as data:
+                        keys = data["keys"]
+                except (OSError, ValueError, KeyError):
+                    continue  # an unreadable shard is recomputed, never trusted
+                for row, key in enumerate(keys):
+                    self.where.setdefault(bytes(key), (shard, row))
+
+    def add(self, shard: Path, keys: list[bytes]) -> None:
+        with self.lock:
+            self.seen.add(shard.name)
+            for row, key in enumerate(keys):
+                self.where[key] = (shard, row)  # the newest shard wins over a deleted one
+
+
+_INDEXES: dict[Path, _ShardIndex] = {}
+
+
 class FeatureStore:
     """Vectors per text for one feature spec; shards of ``<folder>/<spec>/*.npz`` on disk.
 
-    Each shard is written to a temporary name and renamed into place, so a run stopped part-way
-    keeps every finished shard and recomputes only the rest.
+    Vectors are kept in the process-wide, size-bounded
+    :data:`~sklearn_llmrect.caching._memory.VECTOR_MEMORY`; one it has dropped is read back from
+    its shard. Each shard is written to a temporary name and renamed into place, so a run
+    stopped part-way keeps every finished shard and recomputes only the rest.
     """
 
     def __init__(self, spec_key: str, folder: str | os.PathLike | None = None):
         self.spec_key = spec_key
-        self.memory = _MEMORY.setdefault(spec_key, {})
         self.folder = None if folder is None else Path(folder) / spec_key
-        self._loaded_from_disk = False
 
-    def _load_disk(self) -> None:
-        if self._loaded_from_disk or self.folder is None or not self.folder.is_dir():
-            return
-        for shard in sorted(self.folder.glob("shard-*.npz")):
+    def _index(self) -> _ShardIndex | None:
+        if self.folder is None:
+            return None
+        index = _INDEXES.setdefault(self.folder, _ShardIndex())
+        if self.folder.is_dir():
+            index.refresh(self.folder)
+        return index
+
+    def find(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        """The stored vector of each key that has one: from memory, else from its shard."""
+        found, absent = {}, []
+        for key in dict.fromkeys(keys):
+            vector = VECTOR_MEMORY.get((self.spec_key, key))
+            if vector is None:
+                absent.append(key)
+            else:
+                found[key] = vector
+        index = self._index() if absent else None
+        if index is None:
+            return found
+        by_shard: dict[Path, list[tuple[bytes, int]]] = {}
+        for key in absent:
+            if key in index.where:
+                shard, row = index.where[key]
+                by_shard.setdefault(shard, []).append((key, row))
+        for shard, wanted in by_shard.items():
             try:
                 with np.load(shard, allow_pickle=False) as data:
-                    keys, vectors = data["keys"], data["vectors"]
+                    vectors = data["vectors"]
             except (OSError, ValueError, KeyError):
-                continue  # an unreadable shard is recomputed, never trusted
-            for key, vector in zip(keys, vectors, strict=True):
-                self.memory.setdefault(bytes(key), vector)
-        self._loaded_from_disk = True
-
-    def missing(self, keys: list[bytes]) -> list[int]:
-        """Positions of the keys with no stored vector (first occurrence of each)."""
-        self._load_disk()
-        seen, out = set(), []
-        for i, key in enumerate(keys):
-            if key not in self.memory and key not in seen:
-                seen.add(key)
-                out.append(i)
-        return out
+                continue
+            for key, row in wanted:
+                found[key] = vectors[row].copy()  # a row alone: not a view that holds the shard
+                VECTOR_MEMORY.put((self.spec_key, key), found[key])
+        return found
 
     def add(self, keys: list[bytes], vectors: np.ndarray) -> None:
         """Store vectors (and write them as one shard when the store has a folder)."""
         vectors = np.asarray(vectors, dtype=np.float32)
         for key, vector in zip(keys, vectors, strict=True):
-            self.memory[key] = vector
+            VECTOR_MEMORY.put((self.spec_key, key), vector.copy())
         if self.folder is None or not keys:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha1(b"".join(keys)).hexdigest()[:20]
+        shard = self.folder / f"shard-{name}.npz"
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.folder)
         try:
             with os.fdopen(handle, "wb") as file:
                 np.savez(file, keys=np.array(keys, dtype="S20"), vectors=vectors)
-            os.replace(temporary, self.folder / f"shard-{name}.npz")
+            os.replace(temporary, shard)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
+        _INDEXES.setdefault(self.folder, _ShardIndex()).add(shard, keys)
 
-    def get(self, keys: list[bytes]) -> np.ndarray:
-        return np.stack([self.memory[key] for key in keys])
+
+def reset() -> None:
+    """Forget every vector in memory and every shard index, as a new process starts."""
+    VECTOR_MEMORY.clear()
+    _INDEXES.clear()

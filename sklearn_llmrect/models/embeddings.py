@@ -21,15 +21,12 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._validation import check_text_input, column_names, render_prompts
+from ..caching._memory import VECTOR_MEMORY
 from ._network import collate, length_sorted_batches
 from ._quiet import quiet_libraries
 from .backbones import load_backbone, resolve_device, resolve_dtype
 
 __all__ = ["TextEmbedder", "as_texts"]
-
-# Embeddings already computed, per (model, max_length, normalize), shared by every instance:
-# clones made by a loop each round (and the selectors and annotators) never embed a text twice.
-_MEMORY: dict[tuple, dict[str, np.ndarray]] = {}
 
 
 def as_texts(X) -> list[str]:
@@ -139,10 +136,10 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         self._body = body
         self.embedding_dim_ = int(backbone.model.config.hidden_size)
 
-    @property
-    def _memory(self) -> dict[str, np.ndarray]:
-        key = (str(self.model), int(self.max_length), bool(self.normalize))
-        return _MEMORY.setdefault(key, {})
+    def _memory_key(self, text: str) -> tuple:
+        # Shared by every instance, in the process-wide bounded memory: clones made by a loop
+        # each round (and the selectors and annotators) never embed a text twice.
+        return ("text-embedder", str(self.model), int(self.max_length), bool(self.normalize), text)
 
     def remember(self, texts, vectors) -> TextEmbedder:
         """Store embeddings computed elsewhere (e.g. loaded from disk) for these texts.
@@ -159,9 +156,8 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(texts):
             raise ValueError(f"vectors must have shape ({len(texts)}, dim); got {vectors.shape}.")
-        memory = self._memory
         for text, vector in zip(texts, vectors, strict=True):
-            memory[str(text)] = vector
+            VECTOR_MEMORY.put(self._memory_key(str(text)), vector.copy())
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -180,14 +176,15 @@ class TextEmbedder(TransformerMixin, BaseEstimator):
         if hasattr(self, "n_features_in_"):
             check_text_input(self, X, reset=False)
         texts = as_texts(X)
-        memory = self._memory
-        missing = list(dict.fromkeys(t for t in texts if t not in memory))
+        found = {text: VECTOR_MEMORY.get(self._memory_key(text)) for text in dict.fromkeys(texts)}
+        missing = [text for text, vector in found.items() if vector is None]
         if missing:
             if getattr(self, "_backbone", None) is None:
                 self._load()
             for text, vector in zip(missing, self._embed(missing), strict=True):
-                memory[text] = vector
-        return np.stack([memory[t] for t in texts]).astype(np.float32, copy=False)
+                found[text] = vector
+                VECTOR_MEMORY.put(self._memory_key(text), vector.copy())
+        return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         tokenizer = self._backbone.tokenizer

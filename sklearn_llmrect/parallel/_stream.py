@@ -253,9 +253,11 @@ def stream_predict(
     -----
     The output equals ``model.predict(texts)`` on the whole column for a model whose prediction
     of a text does not depend on the other texts of its batch. Written to CSV, floats keep every
-    digit. Memory stays flat only if the model keeps nothing per text:
-    :class:`~sklearn_llmrect.features.FrozenFeatures` (so the default surrogate) keeps every
-    text's vector in process memory, which grows with the file however it is streamed.
+    digit. Memory stays flat if the model keeps nothing per text beyond a bound:
+    :class:`~sklearn_llmrect.features.FrozenFeatures` (so the default surrogate) and
+    :class:`~sklearn_llmrect.models.TextEmbedder` keep text vectors in one process-wide memory
+    of at most :func:`~sklearn_llmrect.caching.set_vector_memory_limit` bytes (1 GiB by default;
+    lower it for a smaller footprint: past chunks' vectors are not needed again).
 
     Examples
     --------
