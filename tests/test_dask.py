@@ -176,6 +176,28 @@ def test_chunked_predict_equals_serial_and_caches_each_chunk(client, tmp_path):
     assert cache.stats["predictions_loaded"] == 7
 
 
+def test_cache_counts_include_the_fits_the_workers_made(client, tmp_path):
+    from sklearn_llmrect.caching import CachedEstimator
+
+    X, y = _data(n=400, n_labeled=400)
+    cache = FitCache(tmp_path)
+    models = [CachedEstimator(Ridge(alpha=alpha), memory=cache) for alpha in (0.1, 1.0, 10.0)]
+
+    def fit_all():
+        return joblib.Parallel(n_jobs=2)(joblib.delayed(clone(m).fit)(X, y) for m in models)
+
+    _, n_tasks = _on_cluster(client, fit_all)
+    assert n_tasks >= 3  # the fits ran on the workers, with pickled copies of the cache
+    assert cache.stats == {
+        "fits_loaded": 0,
+        "fits_saved": 3,
+        "predictions_loaded": 0,
+        "predictions_saved": 0,
+    }
+    _on_cluster(client, fit_all)
+    assert cache.stats["fits_loaded"] == 3 and cache.stats["fits_saved"] == 3
+
+
 def test_the_model_is_scattered_once_not_sent_with_each_task(client):
     X, y = _data(n=200, n_labeled=200)
     model = Ridge().fit(X, y)

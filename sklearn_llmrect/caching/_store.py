@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 import warnings
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 from ._keys import FORMAT_VERSION, class_path
 
 _CACHEABLE_KINDS = "fiubU"  # dtypes whose .npy files load without pickle
+_COUNTED = ("fits_loaded", "fits_saved", "predictions_loaded", "predictions_saved")
 
 
 # -------------------------------------------------------------------------------- the store
@@ -31,8 +33,10 @@ class FitCache:
     ----------
     stats : dict
         Counts of ``fits_loaded``, ``fits_saved``, ``predictions_loaded`` and
-        ``predictions_saved`` by this object (copies made by :func:`sklearn.base.clone` share
-        it).
+        ``predictions_saved`` by this object and its copies: those made by
+        :func:`sklearn.base.clone` share it, and pickled ones (sent to joblib or Dask workers)
+        count into the same small ledger file (``<location>/.counts/``), so the counts include
+        what the workers did.
 
     Examples
     --------
@@ -49,12 +53,37 @@ class FitCache:
 
     def __init__(self, location):
         self.location = Path(os.fspath(location)).expanduser()
-        self.stats = dict.fromkeys(
-            ("fits_loaded", "fits_saved", "predictions_loaded", "predictions_saved"), 0
-        )
+        self._counts = dict.fromkeys(_COUNTED, 0)  # this process's, if the ledger cannot be written
+        self._session = uuid.uuid4().hex  # travels with pickled copies: one ledger for all
+
+    @property
+    def stats(self) -> dict:
+        ledger = self._ledger()
+        try:
+            lines = ledger.read_text().split()
+        except OSError:
+            return dict(self._counts)
+        return {name: lines.count(name) for name in _COUNTED}
+
+    def _ledger(self) -> Path:
+        return self.location / ".counts" / f"{self._session}.log"
+
+    def _count(self, name: str) -> None:
+        self._counts[name] += 1
+        ledger = self._ledger()
+        with contextlib.suppress(OSError):
+            ledger.parent.mkdir(parents=True, exist_ok=True)
+            with open(ledger, "a") as file:  # one short append: atomic beside other workers'
+                file.write(name + "\n")
 
     def __repr__(self) -> str:
         return f"FitCache({os.fspath(self.location)!r})"
+
+    def __setstate__(self, state):  # a FitCache pickled before the ledger: a session of its own
+        state.pop("stats", None)
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_counts", dict.fromkeys(_COUNTED, 0))
+        self.__dict__.setdefault("_session", uuid.uuid4().hex)
 
     def __deepcopy__(self, memo):  # a handle on a folder: clones share it (and its stats)
         return self
@@ -89,7 +118,7 @@ class FitCache:
                 stacklevel=2,
             )
             return None
-        self.stats["fits_loaded"] += 1
+        self._count("fits_loaded")
         return estimator
 
     def save_fitted(self, key: str, estimator) -> None:
@@ -130,7 +159,7 @@ class FitCache:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        self.stats["fits_saved"] += 1
+        self._count("fits_saved")
 
     # -- predictions --------------------------------------------------------------------------
     def load_predictions(self, key: str) -> np.ndarray | None:
@@ -147,7 +176,7 @@ class FitCache:
                 stacklevel=2,
             )
             return None
-        self.stats["predictions_loaded"] += 1
+        self._count("predictions_loaded")
         return array
 
     def save_predictions(self, key: str, array) -> None:
@@ -167,7 +196,7 @@ class FitCache:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
-        self.stats["predictions_saved"] += 1
+        self._count("predictions_saved")
 
     # -- housekeeping -------------------------------------------------------------------------
     def size(self) -> dict:
@@ -185,7 +214,7 @@ class FitCache:
 
     def clear(self) -> None:
         """Delete every entry (and leftovers of killed writes)."""
-        for kind in ("fits", "predictions"):
+        for kind in ("fits", "predictions", ".counts"):
             shutil.rmtree(self.location / kind, ignore_errors=True)
 
 
