@@ -311,14 +311,27 @@ def _inference_rows(label: str, part: dict) -> list[str]:
     ]
 
 
+def _epochs(part: dict) -> str:
+    epochs = part.get("epochs", 1)  # results from before --epochs ran one
+    return f"{epochs} epoch{'s' * (epochs != 1)}"
+
+
 def _finetune_rows(part: dict) -> list[str]:
-    ours, base = part["ours"], part["baseline"]
-    return [
-        f"| fine-tuning, SmolLM2-135M | `LLMRegressor.fit`, 1 epoch ({ours['dtype']}) | "
+    ours, base, epochs = part["ours"], part["baseline"], _epochs(part)
+    rows = [
+        f"| fine-tuning, SmolLM2-135M | `LLMRegressor.fit`, {epochs} ({ours['dtype']}) | "
         f"{ours['examples_per_s']:.2f} examples/s | {part['ratio']:.2f}x | |",
-        f"| fine-tuning, SmolLM2-135M | `Trainer` + peft, 1 epoch (float32) | "
+        f"| fine-tuning, SmolLM2-135M | `Trainer` + peft, {epochs} (float32) | "
         f"{base['examples_per_s']:.2f} examples/s | 1x | |",
     ]
+    if "baseline_bfloat16" in part:
+        bf16 = part["baseline_bfloat16"]
+        rows.append(
+            f"| fine-tuning, SmolLM2-135M | `Trainer` + peft, {epochs} (bf16=True) | "
+            f"{bf16['examples_per_s']:.2f} examples/s | "
+            f"{bf16['examples_per_s'] / base['examples_per_s']:.2f}x | |"
+        )
+    return rows
 
 
 def _check_lines(results: dict) -> list[str]:
@@ -355,19 +368,25 @@ def _check_lines(results: dict) -> list[str]:
     if finetune:
         lines += [
             f"- Our fit time (MSE loss, as the Trainer's) includes copying the base model and "
-            f"adding the LoRA adapters; the epoch alone ran at "
+            f"adding the LoRA adapters; the epochs alone ran at "
             f"{finetune['ours']['epoch_examples_per_s']:.2f} examples/s "
-            f"({finetune['epoch_only_ratio']:.2f}x the Trainer).",
+            f"({finetune['epoch_only_ratio']:.2f}x the float32 Trainer).",
             f"- The Trainer really trained: optimizer steps {finetune['baseline']['steps']}, LoRA "
             f"B norm {finetune['baseline']['lora_B_norm_after']:.3g} (initialised to 0), training "
             f"loss {finetune['baseline']['train_loss']:.3g}.",
         ]
         if "held_out" in finetune["ours"]:
-            ours_q, base_q = finetune["ours"]["held_out"], finetune["baseline"]["held_out"]
+            fits = {"ours": finetune["ours"], "Trainer float32": finetune["baseline"]}
+            if "baseline_bfloat16" in finetune:
+                fits["Trainer bf16=True"] = finetune["baseline_bfloat16"]
+            scores = "; ".join(
+                f"{name} Pearson r {fit['held_out']['pearson_r']:.3f}, RMSE "
+                f"{fit['held_out']['rmse']:.3f}"
+                for name, fit in fits.items()
+            )
             lines.append(
-                f"- Quality of the two fits on {finetune['n_held_out']} held-out snippets: "
-                f"ours Pearson r {ours_q['pearson_r']:.3f}, RMSE {ours_q['rmse']:.3f}; Trainer "
-                f"r {base_q['pearson_r']:.3f}, RMSE {base_q['rmse']:.3f}."
+                f"- Quality of the fits ({_epochs(finetune)}) on {finetune['n_held_out']} "
+                f"held-out snippets: {scores}."
             )
         loading.append(f"Trainer model {finetune['baseline']['load_s']:.1f} s")
     lines.append(f"- Model loading, excluded from all timings: {', '.join(loading)}.")
@@ -485,13 +504,13 @@ def plot(results: dict, path: Path) -> None:
                 f"{part['ours']['fraction_of_limit']:.0%} of the compute limit"
             )
         else:
-            _bars(
-                axis,
-                [f"ours ({part['ours']['dtype']})", "Trainer + peft\nfloat32"],
-                [part["ours"]["examples_per_s"], part["baseline"]["examples_per_s"]],
-                "training examples / s",
-            )
-            axis.set_title(f"{title},\n1 epoch: {part['ratio']:.2f}x")
+            labels = [f"ours ({part['ours']['dtype']})", "Trainer + peft\nfloat32"]
+            values = [part["ours"]["examples_per_s"], part["baseline"]["examples_per_s"]]
+            if "baseline_bfloat16" in part:
+                labels.append("Trainer + peft\nbf16=True")
+                values.append(part["baseline_bfloat16"]["examples_per_s"])
+            _bars(axis, labels, values, "training examples / s")
+            axis.set_title(f"{title},\n{_epochs(part)}: {part['ratio']:.2f}x")
     machine = results["machine"]
     suptitle = (
         f"{machine['gpu'] or machine['cpu_model']}, {machine['torch_threads']} threads, "
@@ -516,6 +535,7 @@ def parse_args(argv=None, doc: str = __doc__) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke run: 64 texts, 32 rows")
     parser.add_argument("--n-texts", type=int, help="inference texts (default 2000; quick 64)")
     parser.add_argument("--n-train", type=int, help="fine-tuning rows (default 128; quick 32)")
+    parser.add_argument("--epochs", type=int, help="fine-tuning epochs (default 3; quick 1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data sample")
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA, help="VADER movie snippets (default: shipped)"
@@ -526,6 +546,7 @@ def parse_args(argv=None, doc: str = __doc__) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.n_texts = args.n_texts or (64 if args.quick else 2000)
     args.n_train = args.n_train or (32 if args.quick else 128)
+    args.epochs = args.epochs or (1 if args.quick else 3)
     args.out = _common.results_folder(args.out, args.quick)
     return args
 
@@ -573,7 +594,12 @@ def main(argv, sections: dict, stem: str, doc: str) -> dict:
         "command": _common.command_line(),
         "date": _common.utc_timestamp(),
         "quick": args.quick,
-        "settings": {"n_texts": args.n_texts, "n_train": args.n_train, "seed": args.seed},
+        "settings": {
+            "n_texts": args.n_texts,
+            "n_train": args.n_train,
+            "epochs": args.epochs,
+            "seed": args.seed,
+        },
         "data": args.data or "sklearn_llmrect.datasets.load_vader_snippets('movie')",
         "machine": machine_info(device, dtype),
     }
@@ -586,6 +612,7 @@ def main(argv, sections: dict, stem: str, doc: str) -> dict:
         infer_y=ratings[: args.n_texts],
         train_x=texts[args.n_texts :],
         train_y=ratings[args.n_texts :],
+        epochs=args.epochs,
     )
     for name in SECTIONS:
         if name in sections:

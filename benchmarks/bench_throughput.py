@@ -12,9 +12,10 @@ transformers code. This script measures, in one run on one machine:
    order, padding to the longest, full logits, reading the digit distribution at the last position.
    Both get the same prompt strings, so both predictions must agree; their difference is reported.
    Tokens are the real (non-padding) prompt tokens, identical for both.
-3. **LoRA fine-tuning** (one epoch, batch 16, r=8, alpha=16 on q_proj/v_proj): ``LLMRegressor.fit``
-   against a ``transformers.Trainer`` + ``peft`` recipe on the same model and data. Model loading is
-   excluded from both timings.
+3. **LoRA fine-tuning** (``--epochs``, default 3, batch 16, r=8, alpha=16 on q_proj/v_proj):
+   ``LLMRegressor.fit`` against a ``transformers.Trainer`` + ``peft`` recipe on the same model and
+   data, in float32 and (where the hardware runs bfloat16 natively) with ``bf16=True``; every fit
+   scored on 256 held-out snippets. Model loading is excluded from every timing.
 4. **On a CUDA GPU only**, the inference comparison again with a ~1.5B-parameter Llama-style model
    built from a config (random weights), with its model FLOPs utilisation. Without a GPU this part
    is recorded as skipped.
