@@ -67,6 +67,7 @@ from bench_multifidelity import (  # noqa: E402
     JsonCache,
     load_fpb,
     load_headlines,
+    make_cached_llm,
     split,
 )
 
@@ -99,14 +100,28 @@ def student(seed):
     return LLMClassifier(**STUDENT, head_learning_rate=STUDENT["learning_rate"], random_state=seed)
 
 
-def teacher_labels(name, texts, kind):
-    """Calibrated SmolLM2 labels of every cached row: {row: label}."""
+def teacher_labels(name, texts, labels, kind, pool, n_rows):
+    """Calibrated SmolLM2 labels of every cached row: {row: label}.
+
+    The answers come from ``bench_multifidelity.py``'s cache. Where it has no zero-shot answers
+    (a fresh clone), the zero-shot teacher labels ``n_rows`` random pool rows here, into the
+    same file with the same keys; the few-shot teacher's answers exist only from its IMFL runs.
+    """
     from sklearn_llmrect.annotators._llm import calibrate_proba
 
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:8]
     path = MF_CACHE / f"llm-{name}-{digest}-{kind}.jsonl"
+    if not path.exists() and kind == "k0":
+        rows = np.sort(np.random.default_rng(0).choice(pool, n_rows, replace=False))
+        print(f"  {name}: zero-shot SmolLM2 labels of {n_rows} pool rows into {path}", flush=True)
+        teacher = make_cached_llm(name, texts, 0, JsonCache(path), {})
+        teacher.fit([texts[r] for r in rows[:2]], labels[rows[:2]])  # no examples at k = 0
+        teacher.annotate([texts[r] for r in rows])
     if not path.exists():
-        raise SystemExit(f"{path} is missing: run benchmarks/bench_multifidelity.py first.")
+        raise SystemExit(
+            f"{path} is missing: the few-shot teacher's answers come from the IMFL runs of "
+            "benchmarks/bench_multifidelity.py; run it first, or pass --teachers k0."
+        )
     first = {}
     for key, value in JsonCache(path).data.items():
         first.setdefault(int(key.split("|")[0]), value)  # k2: the first example set cached
@@ -132,7 +147,7 @@ class Setting:
     def __init__(self, name, kind, args):
         texts, labels = load_fpb() if name == "fpb" else load_headlines()
         pool, test = split(labels, 1000)
-        rows, teacher = teacher_labels(name, texts, kind)
+        rows, teacher = teacher_labels(name, texts, labels, kind, pool, args.n_teacher)
         in_pool = np.isin(rows, pool)
         rows, teacher = rows[in_pool], teacher[in_pool]
         keep = np.sort(np.random.default_rng(0).choice(len(rows), args.n_teacher, replace=False))
@@ -220,7 +235,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
-    parser.add_argument("--teachers", nargs="+", default=list(TEACHERS))
+    parser.add_argument(
+        "--teachers",
+        nargs="+",
+        choices=list(TEACHERS),
+        help="default: both; --quick: k0, the one a fresh clone can compute",
+    )
     parser.add_argument("--n-teacher", type=int, default=1000)
     parser.add_argument("--n-audit", type=int, default=150)
     parser.add_argument("--budget", type=int, default=300, help="human editor's rows")
@@ -242,6 +262,7 @@ def main(argv=None):
         return
     if args.quick:
         args.seeds, args.n_teacher, args.n_audit, args.budget, args.n_test = 1, 200, 40, 60, 200
+    args.teachers = args.teachers or (["k0"] if args.quick else list(TEACHERS))
     tag = "quick" if args.quick else "full"
     _common.limit_threads(args.threads)
     config = {k: getattr(args, k) for k in ("n_teacher", "n_audit", "budget", "sim_accuracy")}
