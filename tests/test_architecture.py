@@ -123,10 +123,7 @@ def test_no_import_circles():
 
 @pytest.mark.parametrize(
     "layer",
-    sorted(
-        {part for parts in LAYERS for part in parts}
-        - {"__init__", "_legacy", "_validation"}
-    ),
+    sorted({part for parts in LAYERS for part in parts} - {"__init__", "_legacy", "_validation"}),
 )
 def test_each_layer_imports_alone(layer):
     """Each subpackage imports in a fresh interpreter; the bottom layers without torch."""
