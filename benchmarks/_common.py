@@ -9,8 +9,8 @@
   (``command_line``, ``utc_timestamp``, ``machine``, ``load_average``, ``describe_machine``).
 * Where and how they write their results: ``<out>/<stem>.json``, ``.md`` and ``.png``
   (``results_folder``: ``benchmarks/results``, or ``benchmarks/cache/quick`` for a ``--quick``
-  smoke run; ``write_results``, ``read_results``: a ``--report-only`` rewrite redraws the table
-  and plot from the JSON), the figure on matplotlib's file backend (``pyplot``,
+  smoke run; ``write_results``, ``read_results``, and ``redraw``: a ``--report-only`` rewrite of
+  the table and plot from the JSON), the figure on matplotlib's file backend (``pyplot``,
   ``save_figure``).
 
 The scripts import it as ``import _common`` (their folder is on ``sys.path`` when run).
@@ -248,6 +248,14 @@ def write_results(out: Path, stem: str, payload, markdown: str, plot, **json_opt
 def read_results(out: Path, stem: str) -> dict:
     """The saved ``<out>/<stem>.json``, for a ``--report-only`` rewrite of its table and plot."""
     return json.loads((out / f"{stem}.json").read_text())
+
+
+def redraw(out: Path, stem: str, markdown, plot) -> dict:
+    """``--report-only``: rewrite ``<out>/<stem>.md`` (``markdown(payload)``) and ``.png``
+    (``plot(payload, path)``) from the saved JSON, which stays as it is; returns the payload."""
+    payload = read_results(out, stem)
+    write_results(out, stem, None, markdown(payload), lambda path: plot(payload, path))
+    return payload
 
 
 def pyplot():

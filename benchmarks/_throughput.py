@@ -576,10 +576,7 @@ def main(argv, sections: dict, stem: str, doc: str) -> dict:
     docstring, for ``--help``."""
     args = parse_args(argv, doc)
     if args.report_only:
-        results = _common.read_results(args.out, stem)
-        drawn = functools.partial(plot, results)
-        _common.write_results(args.out, stem, None, markdown_report(results), drawn)
-        return results
+        return _common.redraw(args.out, stem, markdown_report, plot)
     from transformers.utils import logging as hf_logging
 
     from sklearn_llmrect.models.backbones import _resolve_source, resolve_device, resolve_dtype

@@ -325,9 +325,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     args.out = _common.results_folder(args.out, args.quick)
     if args.report_only:
-        payload = _common.read_results(args.out, "efficiency")
-        drawn = functools.partial(plot, payload)
-        _common.write_results(args.out, "efficiency", None, markdown(payload), drawn)
+        _common.redraw(args.out, "efficiency", markdown, plot)
         return
     if args.tasks == ["all"]:
         args.tasks = list(TASKS)

@@ -653,11 +653,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     stem, args.out = "finetune_split", _common.results_folder(args.out, args.quick)
     if args.report_only:
-        saved = _common.read_results(args.out, stem)
-        summary, datasets = saved["summary"], saved["datasets"]
-        text = markdown(summary, datasets, saved["meta"])
-        drawn = functools.partial(plot, summary, datasets)
-        _common.write_results(args.out, stem, None, text, drawn)
+        _common.redraw(
+            args.out,
+            stem,
+            lambda saved: markdown(saved["summary"], saved["datasets"], saved["meta"]),
+            lambda saved, path: plot(saved["summary"], saved["datasets"], path),
+        )
         return
     if args.quick:
         args.datasets, args.budgets, args.pool = args.datasets[:1], [200], 600

@@ -373,9 +373,12 @@ def main(argv=None) -> int:
     if args.quick:
         args.datasets, args.replications, args.pool, args.n = ["vader_movie"], 10, 1000, 200
     if args.report_only:
-        saved = _common.read_results(args.out, stem)
-        text = markdown(saved["results"], saved["meta"])
-        _common.write_results(args.out, stem, None, text, functools.partial(plot, saved["results"]))
+        _common.redraw(
+            args.out,
+            stem,
+            lambda saved: markdown(saved["results"], saved["meta"]),
+            lambda saved, path: plot(saved["results"], path),
+        )
         return 0
     load = _common.load_average()
     started = time.perf_counter()

@@ -256,9 +256,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     args.out = _common.results_folder(args.out, args.quick)
     if args.report_only:
-        payload = _common.read_results(args.out, "revision")
-        drawn = functools.partial(plot, payload)
-        _common.write_results(args.out, "revision", None, markdown(payload), drawn)
+        _common.redraw(args.out, "revision", markdown, plot)
         return
     if args.quick:
         args.seeds, args.n_teacher, args.n_audit, args.budget, args.n_test = 1, 200, 40, 60, 200

@@ -414,8 +414,7 @@ def main(argv=None) -> None:
         print(json.dumps(result))
         return
     if args.report_only:
-        payload = _common.read_results(args.out, STEM)
-        _common.write_results(args.out, STEM, None, markdown(payload), lambda p: plot(payload, p))
+        _common.redraw(args.out, STEM, markdown, plot)
         return
 
     load_average = _common.load_average()
