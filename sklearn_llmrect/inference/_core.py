@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_lambda
-from ._result import InferenceResult, wald_interval
+from ._pool import pool_lambda, pool_results
+from ._result import InferenceResult, build_results
 
 METHODS = ("classical", "ppi", "ppi++")
 
@@ -110,39 +111,6 @@ def effective_sizes(n: int, classical_se: np.ndarray, se: np.ndarray) -> np.ndar
     return out
 
 
-def build_results(
-    theta: np.ndarray,
-    se: np.ndarray,
-    lam: np.ndarray,
-    ess: np.ndarray,
-    *,
-    n: int,
-    N: int,
-    method: str,
-    confidence_level: float,
-    alternative: str,
-    targets: list[str],
-) -> list[InferenceResult]:
-    """Wrap per-dimension arrays into :class:`InferenceResult` objects."""
-    lo, hi = wald_interval(theta, se, confidence_level, alternative)
-    return [
-        InferenceResult(
-            estimate=float(theta[j]),
-            stderr=float(se[j]),
-            confidence_interval=(float(lo[j]), float(hi[j])),
-            confidence_level=confidence_level,
-            alternative=alternative,
-            method=method,
-            lambda_=float(lam[j]),
-            n_labeled=n,
-            n_unlabeled=N,
-            effective_sample_size=float(ess[j]),
-            target=targets[j],
-        )
-        for j in range(theta.shape[0])
-    ]
-
-
 def check_method(method: str, lambda_) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
@@ -165,9 +133,42 @@ def _lambda_for(method, lambda_, Y, F, Fu, w, wu, mode) -> np.ndarray:
 
 
 def estimate(
-    Y, F, Fu, w, wu, *, method, lambda_, mode, confidence_level, alternative, targets
+    Y,
+    F,
+    Fu,
+    w,
+    wu,
+    *,
+    method,
+    lambda_,
+    mode,
+    confidence_level,
+    alternative,
+    targets,
+    population="superpopulation",
+    pool_size=None,
 ) -> list[InferenceResult]:
+    """Results per dimension; ``population="pool"`` gives the finite-pool estimate of ``_pool``
+    over ``pool_size`` rows (``n + N`` unless given, as classical estimates must)."""
     n, N = Y.shape[0], Fu.shape[0]
+    if population == "pool":
+        if method == "classical":
+            lam = np.zeros(Y.shape[1])
+        elif method == "ppi" or lambda_ is not None:
+            lam = np.full(Y.shape[1], 1.0 if lambda_ is None else check_lambda(lambda_))
+        else:
+            lam = pool_lambda(Y, F, mode)
+        return pool_results(
+            Y,
+            F,
+            Fu,
+            lam,
+            pool_size=n + N if pool_size is None else pool_size,
+            method=method,
+            confidence_level=confidence_level,
+            alternative=alternative,
+            targets=targets,
+        )
     lam = _lambda_for(method, lambda_, Y, F, Fu, w, wu, mode)
     theta, se = rectified_mean(Y, F, Fu, lam, w, wu)
     ess = effective_sizes(n, classical_stderr(Y, w), se)

@@ -26,8 +26,9 @@ from ._checks import (
     check_min_rows,
     check_same_length,
 )
-from ._core import build_results, classical_stderr, effective_sizes, rectified_mean, tuned_lambda
-from ._result import ClassSharesResult, InferenceResult
+from ._core import classical_stderr, effective_sizes, rectified_mean, tuned_lambda
+from ._pool import check_population, pool_lambda, pool_results
+from ._result import ClassSharesResult, InferenceResult, build_results
 from ._shares import class_matrices, one_hot_labels
 
 __all__ = [
@@ -42,14 +43,31 @@ CROSS_METHODS = ("ppi", "ppi++")
 
 
 def _cross_ppi(
-    Y, F, Fu, *, method, confidence_level, alternative, targets
+    Y, F, Fu, *, method, confidence_level, alternative, targets, population
 ) -> list[InferenceResult]:
     if method not in CROSS_METHODS:
         raise ValueError(f"method must be one of {CROSS_METHODS}, got {method!r}.")
+    check_population(population)
+    name = "cross-ppi" if method == "ppi" else "cross-ppi++"
+    pool = population == "pool"
     if method == "ppi":
         lam = np.ones(Y.shape[1])
+    elif pool:
+        lam = pool_lambda(Y, F, "overall")
     else:
         lam = tuned_lambda(Y, F, Fu, None, None, "overall")  # one lambda: shares sum to one
+    if pool:
+        return pool_results(
+            Y,
+            F,
+            Fu,
+            lam,
+            pool_size=Y.shape[0] + Fu.shape[0],
+            method=name,
+            confidence_level=confidence_level,
+            alternative=alternative,
+            targets=targets,
+        )
     theta, se = rectified_mean(Y, F, Fu, lam, None, None)
     ess = effective_sizes(Y.shape[0], classical_stderr(Y, None), se)
     return build_results(
@@ -59,7 +77,7 @@ def _cross_ppi(
         ess,
         n=Y.shape[0],
         N=Fu.shape[0],
-        method="cross-ppi" if method == "ppi" else "cross-ppi++",
+        method=name,
         confidence_level=confidence_level,
         alternative=alternative,
         targets=targets,
@@ -74,6 +92,7 @@ def crossfit_ppi_mean(
     method: str = "ppi",
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
+    population: str = "superpopulation",
 ) -> InferenceResult:
     """Cross-prediction-powered estimate of a mean (K fold models), optionally power-tuned.
 
@@ -94,6 +113,11 @@ def crossfit_ppi_mean(
     alternative : {"two-sided", "larger", "smaller"}, default="two-sided"
         ``"larger"`` gives a lower confidence bound, ``"smaller"`` an upper one.
 
+    population : {"superpopulation", "pool"}, default="superpopulation"
+        ``"superpopulation"``: the mean of the distribution the rows are drawn from, i.i.d.
+        ``"pool"``: the mean over the labelled and unlabelled rows together, the labelled ones
+        a uniform sample of them without replacement (the finite-population interval of
+        :func:`ppi_mean`; ``"ppi++"`` then tunes ``lambda`` to the regression slope, clipped).
     Returns
     -------
     InferenceResult
@@ -143,6 +167,7 @@ def crossfit_ppi_mean(
         method=method,
         confidence_level=level,
         alternative=alternative,
+        population=population,
         targets=["mean"],
     )[0]
 
@@ -156,6 +181,7 @@ def crossfit_ppi_class_shares(
     method: str = "ppi",
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
+    population: str = "superpopulation",
 ) -> ClassSharesResult:
     """Cross-prediction-powered share of each class (K fold models), optionally power-tuned.
 
@@ -180,6 +206,11 @@ def crossfit_ppi_class_shares(
     alternative : {"two-sided", "larger", "smaller"}, default="two-sided"
         Alternative of each interval.
 
+    population : {"superpopulation", "pool"}, default="superpopulation"
+        ``"superpopulation"``: the mean of the distribution the rows are drawn from, i.i.d.
+        ``"pool"``: the mean over the labelled and unlabelled rows together, the labelled ones
+        a uniform sample of them without replacement (the finite-population interval of
+        :func:`ppi_mean`; ``"ppi++"`` then tunes ``lambda`` to the regression slope, clipped).
     Returns
     -------
     ClassSharesResult
@@ -230,6 +261,7 @@ def crossfit_ppi_class_shares(
         method=method,
         confidence_level=level,
         alternative=alternative,
+        population=population,
         targets=[f"share of class {c!r}" for c in classes],
     )
     return ClassSharesResult(classes=tuple(classes), results=tuple(results))

@@ -11,6 +11,7 @@ from ._checks import (
     check_weights,
 )
 from ._core import check_method, estimate
+from ._pool import check_classical_pool, check_population
 from ._result import InferenceResult
 
 __all__ = ["classical_mean", "ppi_mean"]
@@ -22,6 +23,8 @@ def classical_mean(
     sample_weight=None,
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
+    population: str = "superpopulation",
+    pool_size: int | None = None,
 ) -> InferenceResult:
     """Mean of the labels with a normal (CLT) confidence interval, the baseline PPI must beat.
 
@@ -36,11 +39,27 @@ def classical_mean(
         Nominal coverage, in (0, 1).
     alternative : {"two-sided", "larger", "smaller"}, default="two-sided"
         ``"larger"`` gives a lower confidence bound ``(lo, inf)``, ``"smaller"`` an upper one.
+    population : {"superpopulation", "pool"}, default="superpopulation"
+        ``"superpopulation"``: the mean of the distribution the labels are drawn from, i.i.d.
+        ``"pool"``: the mean over a finite pool of ``pool_size`` rows from which the labelled
+        ones were drawn uniformly without replacement (the finite-population correction
+        ``1 - n/pool_size`` applies). No sample weights.
+    pool_size : int, optional
+        Number of rows of the pool, labelled rows included; required by ``population="pool"``.
 
     Returns
     -------
     InferenceResult
         With ``method="classical"``, ``lambda_=0`` and ``effective_sample_size == n``.
+
+    Notes
+    -----
+    With ``population="pool"`` the standard error is ``sqrt((1 - n/P) S^2 / n)``, ``S^2`` the
+    variance of the labels with ``ddof=1`` and ``P = pool_size`` (Cochran, *Sampling
+    Techniques*, 1977, section 2.6); the rectified functions use the same formula with the
+    residuals ``Y - lambda f`` (the difference estimator of Sarndal, Swensson & Wretman, *Model
+    Assisted Survey Sampling*, 1992, section 6.3). The effective sample size is then the
+    number ``m`` of labels whose pool interval has the same standard error.
 
     Examples
     --------
@@ -56,6 +75,7 @@ def classical_mean(
     w = check_weights(sample_weight, len(Y), "sample_weight")
     level = check_confidence_level(confidence_level)
     check_alternative(alternative)
+    pool_size = check_classical_pool(population, pool_size, len(Y), sample_weight)
     Y = Y[:, None]
     return estimate(
         Y,
@@ -69,6 +89,8 @@ def classical_mean(
         confidence_level=level,
         alternative=alternative,
         targets=["mean"],
+        population=population,
+        pool_size=pool_size,
     )[0]
 
 
@@ -83,6 +105,7 @@ def ppi_mean(
     sample_weight_unlabeled=None,
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
+    population: str = "superpopulation",
 ) -> InferenceResult:
     """Prediction-powered estimate of a mean: a model's predictions rectified by a few labels.
 
@@ -113,6 +136,12 @@ def ppi_mean(
         Nominal coverage, in (0, 1).
     alternative : {"two-sided", "larger", "smaller"}, default="two-sided"
         ``"larger"`` gives a lower confidence bound ``(lo, inf)``, ``"smaller"`` an upper one.
+    population : {"superpopulation", "pool"}, default="superpopulation"
+        ``"superpopulation"``: the mean of the distribution the rows are drawn from, i.i.d. (as
+        ppi_py). ``"pool"``: the mean over the rows given, labelled and unlabelled together,
+        the labelled ones a uniform sample of them drawn without replacement; the interval is
+        the finite-population (difference-estimator) one, with the correction ``1 - n/(n + N)``
+        and no ``Var(f)/N`` term (see Notes of :func:`classical_mean`). No sample weights.
 
     Returns
     -------
@@ -163,6 +192,11 @@ def ppi_mean(
     w = check_weights(sample_weight, len(Y), "sample_weight")
     wu = check_weights(sample_weight_unlabeled, len(Fu), "sample_weight_unlabeled")
     level = check_confidence_level(confidence_level)
+    check_population(
+        population,
+        sample_weight=sample_weight,
+        sample_weight_unlabeled=sample_weight_unlabeled,
+    )
     check_alternative(alternative)
     return estimate(
         Y[:, None],
@@ -176,4 +210,5 @@ def ppi_mean(
         confidence_level=level,
         alternative=alternative,
         targets=["mean"],
+        population=population,
     )[0]

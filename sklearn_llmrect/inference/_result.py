@@ -50,6 +50,39 @@ def wald_pvalue(estimate: float, stderr: float, null: float, alternative: str) -
     return float(ndtr(z))
 
 
+def build_results(
+    theta: np.ndarray,
+    se: np.ndarray,
+    lam: np.ndarray,
+    ess: np.ndarray,
+    *,
+    n: int,
+    N: int,
+    method: str,
+    confidence_level: float,
+    alternative: str,
+    targets: list[str],
+) -> list[InferenceResult]:
+    """Wrap per-dimension arrays into :class:`InferenceResult` objects."""
+    lo, hi = wald_interval(theta, se, confidence_level, alternative)
+    return [
+        InferenceResult(
+            estimate=float(theta[j]),
+            stderr=float(se[j]),
+            confidence_interval=(float(lo[j]), float(hi[j])),
+            confidence_level=confidence_level,
+            alternative=alternative,
+            method=method,
+            lambda_=float(lam[j]),
+            n_labeled=n,
+            n_unlabeled=N,
+            effective_sample_size=float(ess[j]),
+            target=targets[j],
+        )
+        for j in range(theta.shape[0])
+    ]
+
+
 def _fmt(value: float) -> str:
     return f"{value:.6g}"
 

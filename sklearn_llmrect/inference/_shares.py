@@ -13,6 +13,7 @@ from ._checks import (
     check_weights,
 )
 from ._core import check_method, estimate
+from ._pool import check_classical_pool, check_population
 from ._result import ClassSharesResult
 
 __all__ = ["classical_class_shares", "ppi_class_shares"]
@@ -100,6 +101,8 @@ def classical_class_shares(
     sample_weight=None,
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
+    population: str = "superpopulation",
+    pool_size: int | None = None,
 ) -> ClassSharesResult:
     """Share of each class among the labels, with one normal interval per class.
 
@@ -116,6 +119,13 @@ def classical_class_shares(
         Nominal coverage of each interval, in (0, 1) (not simultaneous over classes).
     alternative : {"two-sided", "larger", "smaller"}, default="two-sided"
         Alternative of each interval.
+    population : {"superpopulation", "pool"}, default="superpopulation"
+        ``"superpopulation"``: the mean of the distribution the labels are drawn from, i.i.d.
+        ``"pool"``: the mean over a finite pool of ``pool_size`` rows from which the labelled
+        ones were drawn uniformly without replacement (the finite-population correction
+        ``1 - n/pool_size`` applies). No sample weights.
+    pool_size : int, optional
+        Number of rows of the pool, labelled rows included; required by ``population="pool"``.
 
     Returns
     -------
@@ -132,6 +142,7 @@ def classical_class_shares(
     check_min_rows(Y, "y", 2)
     w = check_weights(sample_weight, len(Y), "sample_weight")
     level = check_confidence_level(confidence_level)
+    pool_size = check_classical_pool(population, pool_size, len(Y), sample_weight)
     check_alternative(alternative)
     results = estimate(
         Y,
@@ -145,6 +156,8 @@ def classical_class_shares(
         confidence_level=level,
         alternative=alternative,
         targets=_share_targets(classes),
+        population=population,
+        pool_size=pool_size,
     )
     return ClassSharesResult(classes=tuple(classes), results=tuple(results))
 
@@ -162,6 +175,7 @@ def ppi_class_shares(
     sample_weight_unlabeled=None,
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
+    population: str = "superpopulation",
 ) -> ClassSharesResult:
     """Prediction-powered share of each class: one-hot labels rectified by predicted probabilities.
 
@@ -196,6 +210,12 @@ def ppi_class_shares(
         Nominal coverage of each interval, in (0, 1).
     alternative : {"two-sided", "larger", "smaller"}, default="two-sided"
         Alternative of each interval.
+    population : {"superpopulation", "pool"}, default="superpopulation"
+        ``"superpopulation"``: the mean of the distribution the rows are drawn from, i.i.d. (as
+        ppi_py). ``"pool"``: the mean over the rows given, labelled and unlabelled together,
+        the labelled ones a uniform sample of them drawn without replacement; the interval is
+        the finite-population (difference-estimator) one, with the correction ``1 - n/(n + N)``
+        and no ``Var(f)/N`` term (see Notes of :func:`classical_mean`). No sample weights.
 
     Returns
     -------
@@ -232,6 +252,11 @@ def ppi_class_shares(
     w = check_weights(sample_weight, len(Y), "sample_weight")
     wu = check_weights(sample_weight_unlabeled, len(Fu), "sample_weight_unlabeled")
     level = check_confidence_level(confidence_level)
+    check_population(
+        population,
+        sample_weight=sample_weight,
+        sample_weight_unlabeled=sample_weight_unlabeled,
+    )
     check_alternative(alternative)
     results = estimate(
         Y,
@@ -245,5 +270,6 @@ def ppi_class_shares(
         confidence_level=level,
         alternative=alternative,
         targets=_share_targets(classes),
+        population=population,
     )
     return ClassSharesResult(classes=tuple(classes), results=tuple(results))

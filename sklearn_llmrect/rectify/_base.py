@@ -18,7 +18,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import n_rows, take_rows
 from ..caching import CachedEstimator, check_memory, unwrap
-from ..inference import crossfit_predict
+from ..inference import ClassSharesResult, crossfit_predict
+from ..inference._pool import with_known_rows
 from ._common import (
     MIN_RAMP_UP_LABELS,
     FoldEnsemble,
@@ -59,6 +60,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         n_folds=5,
         budget=None,
         confidence_level=0.95,
+        population="superpopulation",
         memory=None,
         random_state=None,
         verbose=0,
@@ -74,6 +76,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         self.n_folds = n_folds
         self.budget = budget
         self.confidence_level = confidence_level
+        self.population = population
         self.memory = memory
         self.random_state = random_state
         self.verbose = verbose
@@ -147,6 +150,8 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
             used = np.sort(rng.choice(labeled_idx, size=self.budget, replace=False))
         else:
             used = labeled_idx
+        if self.population == "pool":  # every row not among the labels used is in the pool
+            unlabeled_idx = np.setdiff1d(np.arange(n_total), used)
         self.n_labeled_used_ = n_used = len(used)
         self.n_unlabeled_ = len(unlabeled_idx)
         self.labeled_indices_used_ = used
@@ -234,7 +239,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         self.result_ = self._ppi_result(
             y[rectify], self.rectify_predictions_, self.unlabeled_predictions_
         )
-        return self._store_result()
+        return self._store_result(y)
 
     def _ramp_up(self, X, y, used, estimator, rng):
         n_used = len(used)
@@ -307,7 +312,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         # method="cross" keeps the plain cross-PPI of Zrnic & Candes (lambda = 1)
         tuned = self.method == "ppi++"
         self.result_ = self._crossfit_result(y[used], preds, "ppi++" if tuned else "ppi")
-        return self._store_result()
+        return self._store_result(y)
 
     def _fall_back_to_classical(self, model, y, validation, used):
         """The ramp-up found that fine-tuning does not pay (s* = 0): the classical mean.
@@ -322,7 +327,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         self.rectify_indices_ = rectify
         self.n_finetune_, self.n_validation_, self.n_rectify_ = 0, len(validation), len(rectify)
         self.result_ = self._classical_result(y[rectify])
-        return self._store_result()
+        return self._store_result(y)
 
     def _fit_without_pool(self, X, y, used, estimator, prefitted):
         """Every row is labelled (N = 0): nothing to rectify, so the classical estimate."""
@@ -340,14 +345,16 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         self.n_finetune_ = len(self.finetune_indices_)
         self.n_rectify_, self.n_validation_ = len(used), 0
         self.result_ = self._classical_result(y[used])
-        return self._store_result()
+        return self._store_result(y)
 
     def _check_rectification_labels(self, y_rectify) -> None:
         """Raise before predicting if the model cannot rectify these labels (classifier)."""
 
-    def _store_result(self):
+    def _store_result(self, y):
         if self.estimand != "mean":
             return store(self)
+        if self.population == "pool":
+            self.result_ = self._with_known_labels(self.result_, y)
         result = self.result_
         if self.design_ is not None:
             stderr = result.stderrs if self._is_classification else np.array([result.stderr])
@@ -365,6 +372,31 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
             self.lambda_ = result.lambda_
             self.effective_sample_size_ = result.effective_sample_size
         return self
+
+    def _classical_pool(self, y_used) -> dict:
+        """Keyword arguments of a classical estimate from ``y_used``: with ``population="pool"``
+        its pool is those labels and the unlabelled rows."""
+        if self.population != "pool":
+            return {}
+        return {"population": "pool", "pool_size": len(y_used) + self.n_unlabeled_}
+
+    def _with_known_labels(self, result, y):
+        """The pool estimate with the labels outside the rectification set (fine-tuning and
+        validation rows) counted exactly: ``result_`` covers the rectification rows and the
+        unlabelled ones only."""
+        used = self.labeled_indices_used_
+        known = np.setdiff1d(used, self.rectify_indices_)
+        if len(known) == 0:
+            return result
+        pool_size = len(used) + self.n_unlabeled_
+        if self._is_classification:
+            classes = np.asarray(result.classes)
+            Y_known = (y[known][:, None] == classes[None, :]).astype(float)
+            Y_used = (y[used][:, None] == classes[None, :]).astype(float)
+            extended = with_known_rows(result.results, Y_known, Y_used, pool_size)
+            return ClassSharesResult(classes=result.classes, results=tuple(extended))
+        Y_known, Y_used = y[known][:, None].astype(float), y[used][:, None].astype(float)
+        return with_known_rows([result], Y_known, Y_used, pool_size)[0]
 
     # ---------------------------------------------------------------------------------- score
     def _predicted_variance_terms(self, X, y, labeled):

@@ -52,7 +52,9 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
     :class:`~sklearn.linear_model.LogisticRegression`) on ``covariates``, with the predicted
     probability of that class (:func:`~sklearn_llmrect.inference.ppi_logistic`).
 """
-        + DOC_PARAMETERS.format(kind="classifier with predict_proba", default="LLMClassifier")
+        + DOC_PARAMETERS.format(
+            kind="classifier with predict_proba", default="LLMClassifier", what="class shares"
+        )
         + DOC_ESTIMAND.format(
             choices='"mean", "logistic"',
             mean='``"mean"``: the population share of each class.',
@@ -185,6 +187,7 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
             classes=preds.classes,
             method=method,
             confidence_level=self.confidence_level,
+            population=self.population,
         )
 
     def _label_variance(self, y_used) -> float:
@@ -199,6 +202,7 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
             y_used,
             classes=np.asarray(self.estimator_.classes_),
             confidence_level=self.confidence_level,
+            **self._classical_pool(y_used),
         )
 
     def _check_rectification_labels(self, y_rectify) -> None:
@@ -223,6 +227,7 @@ class RectifiedClassifier(ClassifierMixin, RectifiedBase):
             classes=np.asarray(self.estimator_.classes_),
             method=self.method,
             confidence_level=self.confidence_level,
+            population=self.population,
         )
 
     def _predicted_variance_terms(self, X, y, labeled):

@@ -13,6 +13,8 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from ..inference._pool import POPULATIONS
+
 METHODS = ("ppi", "ppi++", "cross")
 MIN_RAMP_UP_LABELS = 24  # ramp_up: at least 20 validation labels and 4 left to fine-tune
 # allocation="auto" with the default surrogate: the learning curve's smallest fit (a quarter of
@@ -78,7 +80,8 @@ class FoldEnsemble(BaseEstimator):
 
 
 def check_params(params) -> None:
-    """Validate ``method``, ``allocation``, ``n_folds``, ``budget`` and ``confidence_level``."""
+    """Validate ``method``, ``allocation``, ``n_folds``, ``budget``, ``confidence_level`` and
+    ``population``."""
     if params.method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {params.method!r}.")
     check_allocation(params.allocation)
@@ -93,6 +96,15 @@ def check_params(params) -> None:
     level = params.confidence_level
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
         raise ValueError(f"confidence_level must be a float in (0, 1), got {level!r}.")
+    if params.population not in POPULATIONS:
+        raise ValueError(
+            f"population must be one of {list(POPULATIONS)}, got {params.population!r}."
+        )
+    if params.population == "pool" and params.estimand != "mean":
+        raise ValueError(
+            f"population='pool' (the finite-pool interval) is available for estimand='mean' "
+            f"only, got estimand={params.estimand!r}; use population='superpopulation'."
+        )
 
 
 def check_allocation(allocation) -> None:

@@ -27,6 +27,14 @@ DOC_PARAMETERS = """
         "what would ``budget`` labels have given me". The other labelled rows are not used.
     confidence_level : float, default=0.95
         Nominal coverage of the confidence interval(s), in (0, 1).
+    population : {{"superpopulation", "pool"}}, default="superpopulation"
+        Whose {what} is estimated. ``"superpopulation"``: the distribution's the rows are drawn
+        from (every row i.i.d., as in ppi_py). ``"pool"``: those of the rows of ``X`` themselves,
+        the labelled ones a uniform sample of them without replacement; the interval is then
+        the finite-population one (difference estimator, correction ``1 - n/P``), the labels
+        outside the rectification set (fine-tuning, validation) count exactly, and with a
+        ``budget`` the labelled rows not used are pool rows whose labels are not read. Only
+        with ``estimand="mean"``.
     memory : None, str, path-like, FitCache or joblib.Memory, default=None
         Cache every model fitted (the ramp-up stages, the final model, the fold models) and
         its predictions in this folder (:class:`~sklearn_llmrect.caching.FitCache`), keyed by

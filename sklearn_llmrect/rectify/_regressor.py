@@ -43,7 +43,7 @@ class RectifiedRegressor(RegressorMixin, RectifiedBase):
     ``GridSearchCV``, whose default score (:meth:`score`) is the negative predicted variance of
     the estimate.
 """
-        + DOC_PARAMETERS.format(kind="regressor", default="LLMRegressor")
+        + DOC_PARAMETERS.format(kind="regressor", default="LLMRegressor", what="mean of the label")
         + DOC_ESTIMAND.format(
             choices='"mean", "ols", "logistic", "poisson", "quantile"',
             mean='``"mean"``: the population mean of the label. ``"quantile"``: its '
@@ -172,6 +172,7 @@ class RectifiedRegressor(RegressorMixin, RectifiedBase):
             preds.unlabeled,
             method=method,
             confidence_level=self.confidence_level,
+            population=self.population,
         )
 
     def _label_variance(self, y_used) -> float:
@@ -180,7 +181,9 @@ class RectifiedRegressor(RegressorMixin, RectifiedBase):
     def _classical_result(self, y_used):
         if self.estimand != "mean":
             return estimand_result(self, "classical", y_used, None, None)
-        return classical_mean(y_used, confidence_level=self.confidence_level)
+        return classical_mean(
+            y_used, confidence_level=self.confidence_level, **self._classical_pool(y_used)
+        )
 
     def _ppi_result(self, y_rect, predictions_rect, predictions_unlabeled):
         if self.estimand != "mean":
@@ -193,6 +196,7 @@ class RectifiedRegressor(RegressorMixin, RectifiedBase):
             predictions_unlabeled,
             method=self.method,
             confidence_level=self.confidence_level,
+            population=self.population,
         )
 
     def _predicted_variance_terms(self, X, y, labeled):
