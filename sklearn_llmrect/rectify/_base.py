@@ -359,6 +359,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
         if self.design_ is not None:
             stderr = result.stderrs if self._is_classification else np.array([result.stderr])
             self.design_.realised_stderr = float(np.sqrt(np.sum(np.square(stderr))))
+            self.design_.population = self.population
         if self._is_classification:
             self.estimate_ = result.estimates
             self.stderr_ = result.stderrs

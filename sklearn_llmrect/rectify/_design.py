@@ -48,6 +48,9 @@ class DesignChoice:
         regression or quantile estimand: the design is chosen by the predicted interval of the
         label's mean (a surrogate that predicts the label better narrows every coefficient's
         interval), which no coefficient's standard error can be set beside.
+    population : {"superpopulation", "pool"}
+        The estimand of the realised standard error. The predictions are always for the
+        superpopulation interval; a pool interval (finite-population correction) is narrower.
     """
 
     design: str
@@ -57,6 +60,7 @@ class DesignChoice:
     pilot: str = ""
     law: ScalingLaw | None = None
     realised_stderr: float | None = None
+    population: str = "superpopulation"
 
     @property
     def chosen(self) -> str:
@@ -69,7 +73,11 @@ class DesignChoice:
             mark = "  <- chosen" if name == self.chosen else ""
             lines.append(f"  {name:<16} predicted stderr {se:.4g}{mark}")
         if self.realised_stderr is not None:
-            lines.append(f"  realised stderr {self.realised_stderr:.4g}")
+            what = " (pool mean: the predictions are superpopulation ones)"
+            lines.append(
+                f"  realised stderr {self.realised_stderr:.4g}"
+                + (what if self.population == "pool" else "")
+            )
         return "\n".join(lines)
 
 
