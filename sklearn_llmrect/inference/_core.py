@@ -121,7 +121,7 @@ def check_method(method: str, lambda_) -> None:
         )
 
 
-def _lambda_for(method, lambda_, Y, F, Fu, w, wu, mode) -> np.ndarray:
+def _lambda_for(method, lambda_, Y, F, Fu, w, wu, mode, population) -> np.ndarray:
     d = Y.shape[1]
     if method == "classical":
         return np.zeros(d)
@@ -129,6 +129,8 @@ def _lambda_for(method, lambda_, Y, F, Fu, w, wu, mode) -> np.ndarray:
         return np.ones(d)
     if lambda_ is not None:
         return np.full(d, check_lambda(lambda_))
+    if population == "pool":
+        return pool_lambda(Y, F, mode)
     return tuned_lambda(Y, F, Fu, w, wu, mode)
 
 
@@ -151,13 +153,8 @@ def estimate(
     """Results per dimension; ``population="pool"`` gives the finite-pool estimate of ``_pool``
     over ``pool_size`` rows (``n + N`` unless given, as classical estimates must)."""
     n, N = Y.shape[0], Fu.shape[0]
+    lam = _lambda_for(method, lambda_, Y, F, Fu, w, wu, mode, population)
     if population == "pool":
-        if method == "classical":
-            lam = np.zeros(Y.shape[1])
-        elif method == "ppi" or lambda_ is not None:
-            lam = np.full(Y.shape[1], 1.0 if lambda_ is None else check_lambda(lambda_))
-        else:
-            lam = pool_lambda(Y, F, mode)
         return pool_results(
             Y,
             F,
@@ -169,7 +166,6 @@ def estimate(
             alternative=alternative,
             targets=targets,
         )
-    lam = _lambda_for(method, lambda_, Y, F, Fu, w, wu, mode)
     theta, se = rectified_mean(Y, F, Fu, lam, w, wu)
     ess = effective_sizes(n, classical_stderr(Y, w), se)
     return build_results(

@@ -103,12 +103,11 @@ def pool_results(
     with ``lam = 0`` (classical) any arrays of the right width, e.g. ``Y`` and ``Y[:0]``.
     """
     n = Y.shape[0]
-    fraction = n / pool_size
     lam_f = lam * F
     pool_mean_f = (lam_f.sum(axis=0) + (lam * Fu).sum(axis=0)) / pool_size
     residual = Y - lam_f
     theta = pool_mean_f + residual.mean(axis=0)
-    se = np.sqrt(max(1.0 - fraction, 0.0) * residual.var(axis=0, ddof=1) / n)
+    se = np.sqrt((1.0 - n / pool_size) * residual.var(axis=0, ddof=1) / n)  # P >= n
     s2_y = Y.var(axis=0, ddof=1)
     denominator = se**2 + s2_y / pool_size
     ess = np.divide(
