@@ -85,3 +85,72 @@ def test_workers_give_the_serial_numbers(tmp_path, capsys):
         assert code == 0, err
         reports.append(json.loads(out_json.read_text())["estimates"])
     assert reports[0] == reports[1]
+
+
+def _ratings_csv(tmp_path, n_rows=90, n_labelled=60):
+    rng = np.random.default_rng(1)
+    words = ["great", "awful", "fine", "dull", "lovely", "bad"]
+    score = {"great": 2.0, "awful": -2.0, "fine": 1.0, "dull": -1.0, "lovely": 2.0, "bad": -2.0}
+    texts, labels = [], []
+    for i in range(n_rows):
+        word = rng.choice(words)
+        texts.append(f"a {word} film {i}")
+        labels.append(score[word] + rng.normal(0, 0.3) if i < n_labelled else None)
+    data = tmp_path / "ratings.csv"
+    pd.DataFrame({"text": texts, "rating": labels}).to_csv(data, index=False)
+    return data
+
+
+def test_population_pool_gives_every_row_the_finite_pool_interval(tmp_path, capsys):
+    data = _ratings_csv(tmp_path)
+    reports = {}
+    for population in ("superpopulation", "pool"):
+        out_json = tmp_path / f"{population}.json"
+        code = main(
+            ["estimate", str(data), "--text", "text", "--label", "rating", "--no-zero-shot",
+             "--allocation", "cross", "--folds", "3", "--population", population,
+             "--cache-dir", str(tmp_path / "cache"), "--json", str(out_json)]
+        )  # fmt: skip
+        _, err = capsys.readouterr()
+        assert code == 0, err
+        reports[population] = json.loads(out_json.read_text())
+    wide, narrow = (
+        {row["label"]: row for row in reports[p]["estimates"]} for p in ("superpopulation", "pool")
+    )
+    assert set(wide) == set(narrow)
+    labels = pd.read_csv(data)["rating"].dropna().to_numpy()
+    classical = narrow["classical (human labels only)"]
+    half = 1.959964 * np.sqrt((1 - 60 / 90) * labels.var(ddof=1) / 60)
+    np.testing.assert_allclose(
+        [classical["lower"], classical["upper"]], [labels.mean() - half, labels.mean() + half]
+    )
+    for label in wide:  # the labels already read count exactly: every interval is narrower
+        assert narrow[label]["upper"] - narrow[label]["lower"] < (
+            wide[label]["upper"] - wide[label]["lower"]
+        ), label
+    assert "finite-pool" in reports["pool"]["context"]["population"]
+
+
+def test_population_pool_budget_keeps_the_unread_rows_in_the_pool(tmp_path, capsys):
+    data = _ratings_csv(tmp_path)
+    code = main(
+        ["estimate", str(data), "--text", "text", "--label", "rating", "--no-zero-shot",
+         "--budget", "45", "--allocation", "cross", "--folds", "3", "--population", "pool",
+         "--cache-dir", str(tmp_path / "cache"), "--json", str(tmp_path / "out.json")]
+    )  # fmt: skip
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert "90 rows, 45 labelled, 45 unlabelled" in err
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert any("stay in the pool with their labels unread" in note for note in report["notes"])
+
+
+def test_population_pool_with_regress_on_is_one_line(tmp_path, capsys):
+    data = _ratings_csv(tmp_path)
+    code = main(
+        ["estimate", str(data), "--text", "text", "--label", "rating", "--regress-on", "rating",
+         "--population", "pool"]
+    )  # fmt: skip
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "--population pool" in err and "--regress-on" in err and "Traceback" not in err

@@ -19,7 +19,9 @@ def baseline_name(task: str) -> str:
     return LOGISTIC_BASELINE if task == "classification" else RIDGE_BASELINE
 
 
-def frozen_embedding_baseline(X, y, labeled, *, task, confidence, seed, cache=None):
+def frozen_embedding_baseline(
+    X, y, labeled, *, task, confidence, seed, cache=None, population="superpopulation"
+):
     """Cross-PPI with a linear head over frozen MiniLM embeddings.
 
     Parameters
@@ -35,6 +37,8 @@ def frozen_embedding_baseline(X, y, labeled, *, task, confidence, seed, cache=No
         Seed of the fold assignment.
     cache : FitCache or None
         Where the embeddings are kept (shared with the default surrogate's MiniLM features).
+    population : {"superpopulation", "pool"}, default="superpopulation"
+        ``"pool"``: the interval for the mean of the rows given (finite-pool correction).
 
     Returns
     -------
@@ -81,6 +85,7 @@ def frozen_embedding_baseline(X, y, labeled, *, task, confidence, seed, cache=No
             preds.unlabeled,
             classes=preds.classes,
             confidence_level=confidence,
+            population=population,
         )
     preds = crossfit_predict(
         RidgeCV(alphas=np.logspace(-3, 3, 13)),
@@ -91,5 +96,9 @@ def frozen_embedding_baseline(X, y, labeled, *, task, confidence, seed, cache=No
         random_state=seed,
     )
     return crossfit_ppi_mean(
-        y_labeled.astype(float), preds.labeled, preds.unlabeled, confidence_level=confidence
+        y_labeled.astype(float),
+        preds.labeled,
+        preds.unlabeled,
+        confidence_level=confidence,
+        population=population,
     )

@@ -110,6 +110,7 @@ def settings_from(args, task: str, prompt, endpoint=None):
         dtype=args.dtype,
         n_folds=args.folds,
         threads=args.threads,
+        population=getattr(args, "population", "superpopulation"),
     )
 
 
@@ -278,6 +279,12 @@ def estimate(args) -> int:
                 f"--prompt names {{{unknown[0]}}}, which is not a --text column "
                 f"({', '.join(args.text)})."
             )
+    if args.population == "pool" and args.regress_on:
+        raise CLIError(
+            "--population pool is the interval for the mean or class shares of the rows in "
+            "DATA; --regress-on estimates regression coefficients, whose intervals are for the "
+            "superpopulation. Leave out one of the two."
+        )
     y, labeled, task = read_labels(frame, args.label, args.task, args.data)
     notes = []
     if args.budget is not None:
@@ -287,11 +294,19 @@ def estimate(args) -> int:
         rng = np.random.default_rng(args.seed)
         keep = np.sort(rng.choice(np.flatnonzero(labeled), args.budget, replace=False))
         dropped = np.setdiff1d(np.flatnonzero(labeled), keep)
-        rows = np.setdiff1d(np.arange(len(y)), dropped)
-        frame, y, labeled = frame.iloc[rows].reset_index(drop=True), y[rows], labeled[rows]
+        if args.population == "pool":  # the pool is every row: the others stay, labels unread
+            y = y.copy()
+            y[dropped] = np.nan if y.dtype.kind == "f" else None
+            labeled = labeled.copy()
+            labeled[dropped] = False
+            fate = "stay in the pool with their labels unread"
+        else:
+            rows = np.setdiff1d(np.arange(len(y)), dropped)
+            frame, y, labeled = frame.iloc[rows].reset_index(drop=True), y[rows], labeled[rows]
+            fate = "were left out entirely"
         notes.append(
             f"--budget {args.budget}: a seeded random subset of the {n_labeled:,} labelled rows "
-            f"was used; the other {len(dropped):,} labelled rows were left out entirely."
+            f"was used; the other {len(dropped):,} labelled rows {fate}."
         )
     name = data_name(args.data)
     if labeled.all():
@@ -320,6 +335,11 @@ def estimate(args) -> int:
         "allocation": args.allocation,
         "method": args.method,
         "seed": args.seed,
+        "population": (
+            f"the {len(y):,} rows of {name} (finite-pool interval)"
+            if args.population == "pool"
+            else "superpopulation (the rows are a sample of it)"
+        ),
     }
     if args.estimator != "fine-tune":
         del context["fine-tuning epochs"]

@@ -40,6 +40,7 @@ class EstimateSettings:
     budget: int | None = None
     allow_download: bool = False
     endpoint: dict | None = None  # base_url, api_model, api_key_env (never the key itself)
+    population: str = "superpopulation"  # or "pool": the mean of the rows given
 
 
 def say(message: str) -> None:
@@ -122,14 +123,19 @@ def load_model(settings: EstimateSettings) -> None:
     say(f"  loaded in {time.perf_counter() - started:.1f} s")
 
 
-def classical(settings: EstimateSettings, labels):
+def classical(settings: EstimateSettings, labels, n_rows: int):
+    """The labels' own interval; ``n_rows`` is the size of the pool (``--population pool``)."""
     from ..inference import classical_class_shares, classical_mean
 
+    pool = settings.population == "pool"
+    options = {
+        "confidence_level": settings.confidence,
+        "population": settings.population,
+        "pool_size": n_rows if pool else None,
+    }
     if settings.task == "classification":
-        return classical_class_shares(
-            np.asarray(labels, dtype=object), confidence_level=settings.confidence
-        )
-    return classical_mean(np.asarray(labels, dtype=float), confidence_level=settings.confidence)
+        return classical_class_shares(np.asarray(labels, dtype=object), **options)
+    return classical_mean(np.asarray(labels, dtype=float), **options)
 
 
 def endpoint_label(settings: EstimateSettings) -> str:
@@ -142,7 +148,7 @@ def run_endpoint(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
     from ._endpoint_model import EndpointModel
 
     started = time.perf_counter()
-    baselines = {"classical (human labels only)": classical(settings, y[labeled])}
+    baselines = {"classical (human labels only)": classical(settings, y[labeled], len(y))}
     endpoint = settings.endpoint
     say(f"endpoint {endpoint['base_url']}: labelling all {len(y):,} rows zero-shot ...")
     model = EndpointModel(
@@ -155,7 +161,12 @@ def run_endpoint(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
     labeled_idx = np.flatnonzero(labeled)
     model = CachedEstimator(model, memory=cache).fit(X.iloc[labeled_idx], y[labeled_idx])
     rectified = _rectifier(settings)(
-        model, allocation=0, method="ppi++", confidence_level=settings.confidence, memory=cache
+        model,
+        allocation=0,
+        method="ppi++",
+        confidence_level=settings.confidence,
+        population=settings.population,
+        memory=cache,
     ).fit(X, y)
     return rectified, baselines, None, {"endpoint": time.perf_counter() - started}
 
@@ -165,7 +176,7 @@ def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
     if settings.endpoint:
         return run_endpoint(X, y, labeled, settings, cache)
     seconds = {}
-    baselines = {"classical (human labels only)": classical(settings, y[labeled])}
+    baselines = {"classical (human labels only)": classical(settings, y[labeled], len(y))}
     zero_shot = None
     Rectifier = _rectifier(settings)
     if settings.zero_shot:
@@ -181,6 +192,7 @@ def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
             allocation=0,
             method="ppi++",
             confidence_level=settings.confidence,
+            population=settings.population,
             memory=cache,
         ).fit(X, y)
         baselines["PPI++ with the zero-shot model"] = zero_shot.result_
@@ -201,6 +213,7 @@ def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
         confidence=settings.confidence,
         seed=settings.seed,
         cache=cache,
+        population=settings.population,
     )
     seconds["baseline"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -239,6 +252,7 @@ def configured_rectifier(Rectifier, estimator, settings: EstimateSettings, cache
         method=settings.method,
         n_folds=settings.n_folds,
         confidence_level=settings.confidence,
+        population=settings.population,
         memory=cache,
         random_state=settings.seed,
         verbose=1,

@@ -324,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the regression of --regress-on: ols, logistic (0/1 labels) or poisson (counts) "
         "(default: ols)",
     )
+    estimate.add_argument(
+        "--population",
+        choices=["superpopulation", "pool"],
+        default="superpopulation",
+        help="what the interval is for: superpopulation (default): the mean of the population "
+        "the rows were drawn from; pool: the mean of the rows of DATA themselves, the labelled "
+        "rows a uniform random sample of them (narrower: the labels already read count exactly)",
+    )
     _add_reading_options(estimate)
     _add_run_options(estimate)
     _add_endpoint_options(estimate)
