@@ -129,6 +129,8 @@ def test_population_pool_gives_every_row_the_finite_pool_interval(tmp_path, caps
             wide[label]["upper"] - wide[label]["lower"]
         ), label
     assert "finite-pool" in reports["pool"]["context"]["population"]
+    assert any("--population pool: every interval is for the mean label of the 90 rows" in note
+               for note in reports["pool"]["notes"])  # fmt: skip
 
 
 def test_population_pool_budget_keeps_the_unread_rows_in_the_pool(tmp_path, capsys):

@@ -320,6 +320,13 @@ def estimate(args) -> int:
         f"{int((~labeled).sum()):,} unlabelled; task: {task}",
         file=sys.stderr,
     )
+    if args.population == "pool":
+        what = "mean label" if task == "regression" else "class shares"
+        notes.append(
+            f"--population pool: every interval is for the {what} of the "
+            f"{len(y):,} rows of {name} themselves (the labels a uniform sample of them, drawn "
+            "without replacement), not of the population they come from."
+        )
     settings = settings_from(args, task, prompt, endpoint)
     if args.regress_on:
         return _regress(args, frame, X, y, labeled, task, settings)
