@@ -138,6 +138,18 @@ def classical(settings: EstimateSettings, labels, n_rows: int):
     return classical_mean(np.asarray(labels, dtype=float), **options)
 
 
+def _ppi_with_fixed_model(model, X, y, settings: EstimateSettings, cache):
+    """PPI++ with an already-fitted model's predictions of every row (nothing is trained)."""
+    return _rectifier(settings)(
+        model,
+        allocation=0,
+        method="ppi++",
+        confidence_level=settings.confidence,
+        population=settings.population,
+        memory=cache,
+    ).fit(X, y)
+
+
 def endpoint_label(settings: EstimateSettings) -> str:
     """The report's name of the endpoint's estimate."""
     return f"PPI++ with {settings.endpoint['api_model']} (endpoint)"
@@ -160,14 +172,7 @@ def run_endpoint(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
     )
     labeled_idx = np.flatnonzero(labeled)
     model = CachedEstimator(model, memory=cache).fit(X.iloc[labeled_idx], y[labeled_idx])
-    rectified = _rectifier(settings)(
-        model,
-        allocation=0,
-        method="ppi++",
-        confidence_level=settings.confidence,
-        population=settings.population,
-        memory=cache,
-    ).fit(X, y)
+    rectified = _ppi_with_fixed_model(model, X, y, settings, cache)
     return rectified, baselines, None, {"endpoint": time.perf_counter() - started}
 
 
@@ -187,14 +192,7 @@ def run_estimate(X, y, labeled, settings: EstimateSettings, cache: FitCache | No
         # "fitting" a zero-shot model only reads the label range / classes (max_epochs=0)
         model = CachedEstimator(_llm(settings, 0), memory=cache)
         model.fit(X.iloc[labeled_idx], y[labeled_idx])
-        zero_shot = Rectifier(
-            model,
-            allocation=0,
-            method="ppi++",
-            confidence_level=settings.confidence,
-            population=settings.population,
-            memory=cache,
-        ).fit(X, y)
+        zero_shot = _ppi_with_fixed_model(model, X, y, settings, cache)
         baselines["PPI++ with the zero-shot model"] = zero_shot.result_
         seconds["zero_shot"] = time.perf_counter() - started
     if settings.estimator == "fine-tune":
