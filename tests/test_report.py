@@ -93,12 +93,28 @@ def test_fixed_and_cross_fits_say_why_and_skip_the_law_plots():
     report = estimate_report(fixed, y)
     assert report["scaling_law"] is None and report["width_curve"] is None
     page = render_html(report)
-    assert page.count("data:image/png;base64,") == 2 and "no ramp-up pilot" in page
+    assert page.count("data:image/png;base64,") == 2 and "none was fitted" in page
+    assert "No design was compared" in page
     cross = RectifiedRegressor(Ridge(), method="cross", n_folds=4, random_state=0).fit(X, y)
     assert split_reason(cross).startswith("4-fold cross-fitting (method='cross'")
     report = estimate_report(cross, y)
     assert report["estimates"][0]["label"] == "cross-fitted PPI"
     assert report["residuals"]["n"] == 200  # out-of-fold residuals of every label
+
+
+def test_learning_curve_design_plots_its_law_and_every_designs_predicted_stderr():
+    X, y = _regression(n_labeled=200, n_unlabeled=500)
+    model = RectifiedRegressor(Ridge(), random_state=0).fit(X, y)  # allocation="auto", cheap
+    report = estimate_report(model, y)
+    curve = report["design"]["learning_curve"]
+    assert curve["sizes"] == [50, 100, 150] and len(curve["residual_variances"]) == 3
+    assert report["ramp_up"] is None
+    assert report["scaling_law"]["alpha"] == pytest.approx(model.scaling_law_.alpha_)
+    page = render_html(report)
+    # forest, the law over the learning curve, the designs' predicted stderr, residuals
+    assert page.count("data:image/png;base64,") == 4
+    assert "No scaling law" not in page and "No design was compared" not in page
+    assert "Needs the scaling law of a ramp-up pilot" in page  # no split-share curve here
 
 
 def test_classifier_report_has_one_row_per_class_and_a_confusion_matrix():

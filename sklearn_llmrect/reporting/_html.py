@@ -27,10 +27,11 @@ def render_html(report: dict) -> str:
     ----------
     report : dict
         From :func:`~sklearn_llmrect.reporting.estimate_report` (the estimates, a forest plot,
-        the split, the stacked surrogate's candidates, the scaling law, the width curve and the
-        residuals) or :func:`~sklearn_llmrect.reporting.regression_report` (the coefficient
-        table, a forest plot of the classical and rectified interval per coefficient, the split,
-        the surrogate's candidates and its residuals).
+        the split, the stacked surrogate's candidates, the scaling law, the predicted standard
+        error of each design, the width curve and the residuals) or
+        :func:`~sklearn_llmrect.reporting.regression_report` (the coefficient table, a forest
+        plot of the classical and rectified interval per coefficient, the split, the
+        surrogate's candidates and its residuals).
 
     Returns
     -------
@@ -74,18 +75,25 @@ def render_html(report: dict) -> str:
     parts += split_section(report)
     parts += surrogate_section(report)
     parts += [
-        "<h2>Scaling law over the ramp-up stages</h2>",
+        "<h2>Scaling law</h2>",
         _image(
             _plots.scaling_law_plot(report),
             "scaling law",
-            "No scaling law: the split was given (allocation) or cross-fitted, so there was "
-            "no ramp-up pilot.",
+            "No scaling law: the split or the design was given (allocation or method), so "
+            "none was fitted.",
+        ),
+        "<h2>Predicted standard error of each design</h2>",
+        _image(
+            _plots.design_plot(report),
+            "design",
+            "No design was compared: the split or the design was given.",
         ),
         "<h2>Interval width against the fine-tuning share</h2>",
         _image(
             _plots.width_plot(report),
             "width against share",
-            "Needs the scaling law of a ramp-up pilot (allocation='auto').",
+            "Needs the scaling law of a ramp-up pilot (allocation='ramp-up', or 'auto' with an "
+            "estimator that is expensive to fit, such as LLMRegressor).",
         ),
         "<h2>Residuals of the fine-tuned model (rectification rows)</h2>",
         _image(

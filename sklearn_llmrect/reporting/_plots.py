@@ -101,12 +101,15 @@ def coefficient_forest_plot(report: dict) -> bytes:
 
 
 def scaling_law_plot(report: dict) -> bytes | None:
-    """Measured ramp-up residual variances and the fitted law ``a s^-alpha + b``."""
-    ramp, law = report.get("ramp_up"), report.get("scaling_law")
-    if not ramp or not law:
+    """The residual variances the law was fitted on (ramp-up stages or the learning curve of a
+    cheap estimator) and the fitted law ``a s^-alpha + b``."""
+    law = report.get("scaling_law")
+    points = report.get("ramp_up") or (report.get("design") or {}).get("learning_curve")
+    if not points or not law:
         return None
-    sizes = np.asarray(ramp["sizes"], dtype=float)
-    variances = np.asarray(ramp["residual_variances"], dtype=float)
+    measured_on = "the validation labels" if report.get("ramp_up") else "the held-out labels"
+    sizes = np.asarray(points["sizes"], dtype=float)
+    variances = np.asarray(points["residual_variances"], dtype=float)
     figure, ax = _figure()
     grid = np.geomspace(max(1.0, sizes.min() / 2), sizes.max() * 2, 200)
     fitted = law["a"] * grid ** (-law["alpha"]) + law["b"]
@@ -119,12 +122,12 @@ def scaling_law_plot(report: dict) -> bytes | None:
             + (f"  (R² {law['r2']:.2f})" if law.get("r2") is not None else "")
         ),
     )
-    ax.plot(sizes, variances, "o", color=_COLORS[1], label="measured on the validation labels")
+    ax.plot(sizes, variances, "o", color=_COLORS[1], label=f"measured on {measured_on}")
     if law.get("var_y") is not None:
         ax.axhline(law["var_y"], color="grey", linestyle=":", label="Var(Y): no model")
     ax.axhline(law["b"], color=_COLORS[0], linestyle="--", linewidth=0.8, label="floor b")
     ax.set_xscale("log")
-    ax.set_xlabel("fine-tuning labels s")
+    ax.set_xlabel("labels the model was trained on, s")
     ax.set_ylabel("residual variance Var(Y - f_s(X))")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
@@ -185,6 +188,37 @@ def width_plot(report: dict) -> bytes | None:
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    return _png(figure)
+
+
+def design_plot(report: dict) -> bytes | None:
+    """Predicted standard error of each candidate design (the chosen one marked) beside the
+    realised standard error of the estimate made."""
+    design = report.get("design")
+    if not design or not design.get("predicted_stderr"):
+        return None
+    names = list(design["predicted_stderr"])
+    stderr = [design["predicted_stderr"][name] for name in names]
+    colors = [
+        _COLORS[3] if name == design["chosen"] else "grey" if name == "classical" else _COLORS[0]
+        for name in names
+    ]
+    figure, ax = _figure(height=0.9 + 0.4 * len(names))
+    ax.barh(range(len(names)), stderr, color=colors, height=0.6)
+    labels = [name + ("  (chosen)" if name == design["chosen"] else "") for name in names]
+    ax.set_yticks(range(len(names)), labels, fontsize=9)
+    ax.invert_yaxis()
+    if design.get("realised_stderr") is not None:
+        ax.axvline(
+            design["realised_stderr"],
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            label="realised (the estimate made)",
+        )
+        ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel("standard error predicted by the scaling law")
+    ax.grid(axis="x", alpha=0.3)
     return _png(figure)
 
 

@@ -161,7 +161,8 @@ def split_summary(rectified, label: str) -> dict:
 
 def design_summary(rectified) -> dict | None:
     """The ``design`` entry of a report: the design chosen, by which pilot, the predicted
-    standard error of each candidate and the realised one (None when no design was compared)."""
+    standard error of each candidate, the realised one and the learning curve's points (None
+    when no design was compared)."""
     design = getattr(rectified, "design_", None)
     if design is None:
         return None
@@ -170,6 +171,7 @@ def design_summary(rectified) -> dict | None:
         "pilot": design.pilot,
         "predicted_stderr": dict(design.predicted_stderr),
         "realised_stderr": design.realised_stderr,
+        "learning_curve": design.curve,
     }
 
 
@@ -296,9 +298,11 @@ def estimate_report(
         Keys ``title``, ``created``, ``version``, ``task``, ``confidence_level``, ``context``,
         ``truth``, ``estimates`` (one row per method and class, each with
         ``wider_than_classical``), ``split`` (counts and ``reason``), ``ramp_up``,
-        ``scaling_law``, ``width_curve``, ``residuals``, ``notes`` and ``flags`` (what a reader
-        must know: an interval wider than the classical one, a fallback to the classical
-        estimate, too few labels for the nominal coverage; see
+        ``scaling_law``, ``design`` (the predicted standard error of each candidate design, the
+        realised one and the learning curve's points), ``surrogate``, ``width_curve``,
+        ``residuals``, ``notes`` and ``flags`` (what a reader must know: an interval wider than
+        the classical one, a fallback to the classical estimate, too few labels for the nominal
+        coverage; see
         :func:`~sklearn_llmrect.reporting.report_flags`); arrays are lists and NaN is None, so
         :func:`json.dumps` writes it as it is.
 
