@@ -106,6 +106,7 @@ def test_learning_curve_design_plots_its_law_and_every_designs_predicted_stderr(
     X, y = _regression(n_labeled=200, n_unlabeled=500)
     model = RectifiedRegressor(Ridge(), random_state=0).fit(X, y)  # allocation="auto", cheap
     report = estimate_report(model, y)
+    json.dumps(report, allow_nan=False)
     curve = report["design"]["learning_curve"]
     assert curve["sizes"] == [50, 100, 150] and len(curve["residual_variances"]) == 3
     assert report["ramp_up"] is None
