@@ -53,6 +53,7 @@ def test_report_numbers_match_the_fit(auto_fit):
     assert split["reason"].startswith("ramp-up pilot") and "s* =" in split["reason"]
     assert report["ramp_up"]["sizes"] == model.ramp_up_.sizes
     assert report["scaling_law"]["alpha"] == pytest.approx(model.scaling_law_.alpha_)
+    assert report["scaling_law"]["sizes"] == model.ramp_up_.sizes  # the law's fitted points
     # the width curve is the law's predicted PPI width, with the split chosen marked
     curve = report["width_curve"]
     n = model.n_finetune_ + model.n_rectify_
@@ -107,10 +108,10 @@ def test_learning_curve_design_plots_its_law_and_every_designs_predicted_stderr(
     model = RectifiedRegressor(Ridge(), random_state=0).fit(X, y)  # allocation="auto", cheap
     report = estimate_report(model, y)
     json.dumps(report, allow_nan=False)
-    curve = report["design"]["learning_curve"]
-    assert curve["sizes"] == [50, 100, 150] and len(curve["residual_variances"]) == 3
+    law = report["scaling_law"]
+    assert law["sizes"] == [50, 100, 150] and len(law["residual_variances"]) == 3
     assert report["ramp_up"] is None
-    assert report["scaling_law"]["alpha"] == pytest.approx(model.scaling_law_.alpha_)
+    assert law["alpha"] == pytest.approx(model.scaling_law_.alpha_)
     page = render_html(report)
     # forest, the law over the learning curve, the designs' predicted stderr, residuals
     assert page.count("data:image/png;base64,") == 4

@@ -174,7 +174,7 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
             return self._fit_cross(X, y, used, estimator, X_unlabeled, rng, int(self.n_folds))
 
         if self.allocation == "auto" and not self._is_expensive(estimator):
-            law, pilot, curve = learning_curve_law(
+            law, pilot, sizes = learning_curve_law(
                 estimator,
                 take_rows(X, used),
                 y[used],
@@ -184,9 +184,8 @@ class RectifiedBase(MetaEstimatorMixin, BaseEstimator):
             )
             self.scaling_law_ = law
             self.design_ = self._choose_design(
-                law, len(used), y[used], CHEAP_TOLERANCE, pilot, min_finetune=min(curve["sizes"])
+                law, len(used), y[used], CHEAP_TOLERANCE, pilot, min_finetune=min(sizes)
             )
-            self.design_.curve = curve
             if self.design_.design == "cross":
                 return self._fit_cross(X, y, used, estimator, X_unlabeled, rng)
             order = rng.permutation(used)

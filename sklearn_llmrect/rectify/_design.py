@@ -51,10 +51,6 @@ class DesignChoice:
     population : {"superpopulation", "pool"}
         The estimand of the realised standard error. The predictions are always for the
         superpopulation interval; a pool interval (finite-population correction) is narrower.
-    curve : dict or None
-        The points the law was fitted on when it came from a learning curve:
-        ``{"sizes": [...], "residual_variances": [...]}`` (a ramp-up keeps its own in
-        ``ramp_up_``).
     """
 
     design: str
@@ -65,7 +61,6 @@ class DesignChoice:
     law: ScalingLaw | None = None
     realised_stderr: float | None = None
     population: str = "superpopulation"
-    curve: dict | None = None
 
     @property
     def chosen(self) -> str:
@@ -147,12 +142,11 @@ def _se(variance) -> float:
 
 def learning_curve_law(
     estimator, X, y, *, residual_variance, var_y: float, rng
-) -> tuple[ScalingLaw, str, dict]:
+) -> tuple[ScalingLaw, str, list[int]]:
     """Fit the scaling law from fits on growing random subsets of the labels (cheap estimators).
 
     Each fit trains on a fraction of the labels and measures its residual variance on the
-    rest; only the choice of design uses these fits, never the estimate. Returns the law, a
-    description of the pilot and its points ``{"sizes", "residual_variances"}``.
+    rest; only the choice of design uses these fits, never the estimate.
     """
     n = len(y)
     sizes, variances = [], []
@@ -167,4 +161,4 @@ def learning_curve_law(
         variances.append(residual_variance(model, take_rows(X, test), y[test]))
     law = ScalingLaw().fit(sizes, variances, var_y=var_y)
     pilot = f"learning curve on {', '.join(map(str, sizes))} of the {n} labels"
-    return law, pilot, {"sizes": sizes, "residual_variances": variances}
+    return law, pilot, sizes

@@ -81,6 +81,8 @@ class ScalingLaw(BaseEstimator):
         Sum of squared errors of the fit.
     n_points_ : int
         Number of (size, variance) pairs fitted.
+    sizes_, residual_variances_ : ndarray of shape (n_points_,)
+        The pairs fitted (empty for :meth:`from_params`), e.g. to plot the law over them.
     var_y_ : float or None
         Variance of the label, if given to ``fit`` or ``from_params``; the "do not fine-tune"
         baseline of :meth:`optimal_split`.
@@ -152,6 +154,7 @@ class ScalingLaw(BaseEstimator):
         sst = float(np.sum((y - y.mean()) ** 2))
         self.r2_ = 1.0 - best_sse / sst if sst > 0 else float("nan")
         self.n_points_ = len(x)
+        self.sizes_, self.residual_variances_ = x, y
         self.var_y_ = var_y
         return self
 
@@ -175,7 +178,7 @@ class ScalingLaw(BaseEstimator):
         Returns
         -------
         ScalingLaw
-            Usable as if fitted (``r2_`` is NaN, ``n_points_`` is 0).
+            Usable as if fitted (``r2_`` is NaN, ``n_points_`` is 0, no points).
         """
         law = cls()
         law.a_ = _nonneg_float(a, "a", allow_none=False)
@@ -188,6 +191,7 @@ class ScalingLaw(BaseEstimator):
         law.r2_ = float("nan")
         law.sse_ = float("nan")
         law.n_points_ = 0
+        law.sizes_ = law.residual_variances_ = np.empty(0)
         return law
 
     def _check_alpha_bounds(self) -> tuple[float, float]:

@@ -104,12 +104,11 @@ def scaling_law_plot(report: dict) -> bytes | None:
     """The residual variances the law was fitted on (ramp-up stages or the learning curve of a
     cheap estimator) and the fitted law ``a s^-alpha + b``."""
     law = report.get("scaling_law")
-    points = report.get("ramp_up") or (report.get("design") or {}).get("learning_curve")
-    if not points or not law:
+    if not law or not law.get("sizes"):
         return None
     measured_on = "the validation labels" if report.get("ramp_up") else "the held-out labels"
-    sizes = np.asarray(points["sizes"], dtype=float)
-    variances = np.asarray(points["residual_variances"], dtype=float)
+    sizes = np.asarray(law["sizes"], dtype=float)
+    variances = np.asarray(law["residual_variances"], dtype=float)
     figure, ax = _figure()
     grid = np.geomspace(max(1.0, sizes.min() / 2), sizes.max() * 2, 200)
     fitted = law["a"] * grid ** (-law["alpha"]) + law["b"]

@@ -161,8 +161,7 @@ def split_summary(rectified, label: str) -> dict:
 
 def design_summary(rectified) -> dict | None:
     """The ``design`` entry of a report: the design chosen, by which pilot, the predicted
-    standard error of each candidate, the realised one and the learning curve's points (None
-    when no design was compared)."""
+    standard error of each candidate and the realised one (None when no design was compared)."""
     design = getattr(rectified, "design_", None)
     if design is None:
         return None
@@ -171,7 +170,6 @@ def design_summary(rectified) -> dict | None:
         "pilot": design.pilot,
         "predicted_stderr": dict(design.predicted_stderr),
         "realised_stderr": design.realised_stderr,
-        "learning_curve": design.curve,
     }
 
 
@@ -298,8 +296,8 @@ def estimate_report(
         Keys ``title``, ``created``, ``version``, ``task``, ``confidence_level``, ``context``,
         ``truth``, ``estimates`` (one row per method and class, each with
         ``wider_than_classical``), ``split`` (counts and ``reason``), ``ramp_up``,
-        ``scaling_law``, ``design`` (the predicted standard error of each candidate design, the
-        realised one and the learning curve's points), ``surrogate``, ``width_curve``,
+        ``scaling_law``, ``design`` (the predicted standard error of each candidate design and the
+        realised one), ``surrogate``, ``width_curve``,
         ``residuals``, ``notes`` and ``flags`` (what a reader must know: an interval wider than
         the classical one, a fallback to the classical estimate, too few labels for the nominal
         coverage; see
@@ -355,7 +353,15 @@ def estimate_report(
         },
         "scaling_law": None
         if law is None
-        else {"a": law.a_, "alpha": law.alpha_, "b": law.b_, "r2": law.r2_, "var_y": law.var_y_},
+        else {
+            "a": law.a_,
+            "alpha": law.alpha_,
+            "b": law.b_,
+            "r2": law.r2_,
+            "var_y": law.var_y_,
+            "sizes": law.sizes_,
+            "residual_variances": law.residual_variances_,
+        },
         "design": design_summary(r),
         "surrogate": surrogate_candidates(r),
         "width_curve": _width_curve(r, z),
